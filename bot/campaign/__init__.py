@@ -1,0 +1,1 @@
+"""The campaign file: its values (spec), its loader (load) and its published JSON Schema."""
