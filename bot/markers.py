@@ -10,6 +10,10 @@ BRANCH_PREFIX = "migration-bot"
 LABEL_BOT = "migration-bot"
 LABEL_FAILED = "migration:failed"
 LABEL_GREEN = "migration:green"
+#: a maintainer skipped the category: its PR closed with this label counts as done
+LABEL_SKIPPED = "migration:skipped"
+#: a maintainer asked for a merge (the `merge` command); merged once the checks pass
+LABEL_MERGE_REQUESTED = "migration:merge-requested"
 BOT_EMAIL = "migration-bot@users.noreply.github.com"
 
 _MARKER_RE = re.compile(r"<!-- migration-bot:(?P<kind>[a-z-]+) (?P<json>\{.*?\}) -->")

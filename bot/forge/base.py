@@ -56,6 +56,8 @@ class CheckResult:
     conclusion: str | None  #: success, failure, neutral, skipped, cancelled, timed_out, action_required, stale
     url: str
     head_sha: str
+    #: the run's or status's id; higher is newer, so a re-run wins over the run it replaces (0: list order)
+    id: int = 0
 
 
 @dataclass(frozen=True)

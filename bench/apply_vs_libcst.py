@@ -1,0 +1,198 @@
+"""Benchmark: `migration-bot apply` against libCST's own codemod runner on the Django 5.1.4 sdist.
+
+One run, side by side on fresh copies of the same tree, each tool in its own measuring subprocess:
+  ours         migration-bot apply (one category `**/*.py`)
+  libcst       python -m libcst.tool codemod rename.RenameCommand on the whole tree
+  libcst-grep  the same runner fed only the files grep finds
+  grep         grep -rl cached_property (the floor for finding candidates)
+  ruff         ruff check --select E9 --no-cache (the floor for parsing everything; ruff 0.17 removed E999,
+               but syntax errors are always reported, so every file is still parsed)
+then checks that ours and libCST changed the same files the same way.
+
+    python bench/apply_vs_libcst.py [--quick] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+CACHE = HERE / ".cache"
+VERSION = "5.1.4"
+OLD, NEW = "django.utils.functional.cached_property", "functools.cached_property"
+NEEDLE = "cached_property"
+QUICK_DIRS = ("django/utils", "django/contrib/auth", "django/db/models")
+CAMPAIGN = f"""\
+campaign: cached-property
+title: Use functools.cached_property
+rules:
+  - move: {OLD}
+    to: {NEW}
+categories:
+  - {{name: all, priority: 0, paths: ["**/*.py"]}}
+"""
+# Runs argv as a child and reports wall time and the child's rusage (its own descendants included).
+WRAPPER = """
+import json, resource, subprocess, sys, time
+argv, cwd = json.loads(sys.argv[1]), sys.argv[2]
+start = time.perf_counter()
+proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+tail = proc.stdout.decode("utf-8", "replace")[-2000:]
+print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_kb": usage.ru_maxrss,
+                  "code": proc.returncode, "tail": tail}))
+"""
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    wall: float
+    cpu: float
+    rss_mb: float
+    code: int
+    tail: str
+
+
+def sdist_tree() -> Path:
+    """The unpacked sdist, downloaded with pip once and kept in bench/.cache/."""
+    tree = CACHE / f"django-{VERSION}"
+    if tree.is_dir():
+        return tree
+    CACHE.mkdir(exist_ok=True)
+    archive = next(CACHE.glob(f"[Dd]jango-{VERSION}.tar.gz"), None)
+    if archive is None:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+                        f"django=={VERSION}", "-d", str(CACHE)], check=True)
+        archive = next(CACHE.glob(f"[Dd]jango-{VERSION}.tar.gz"))
+    with tarfile.open(archive) as tar:
+        tar.extractall(CACHE / "unpack", filter="data")
+    (CACHE / "unpack" / next(p.name for p in (CACHE / "unpack").iterdir())).rename(tree)
+    shutil.rmtree(CACHE / "unpack", ignore_errors=True)
+    return tree
+
+
+def fresh_copy(source: Path, dest: Path, quick: bool) -> Path:
+    if not quick:
+        shutil.copytree(source, dest)
+        return dest
+    for sub in QUICK_DIRS:
+        shutil.copytree(source / sub, dest / sub)
+    return dest
+
+
+def measure(name: str, argv: list[str], cwd: Path) -> Measure:
+    env = dict(os.environ, PYTHONPATH=str(PROJECT))
+    out = subprocess.run([sys.executable, "-c", WRAPPER, json.dumps(argv), str(cwd)], env=env,
+                         capture_output=True, text=True, check=True)
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    result = Measure(name, data["wall"], data["cpu"], data["rss_kb"] / 1024, data["code"], data["tail"])
+    print(f"  {name:<12} {result.wall:8.2f} s wall  exit {result.code}", file=sys.stderr)
+    return result
+
+
+def python_files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*.py")}
+
+
+def grep_files(root: Path) -> list[str]:
+    out = subprocess.run(["grep", "-rl", "--include=*.py", NEEDLE, "."], cwd=root, capture_output=True,
+                         text=True)
+    return sorted(line.removeprefix("./") for line in out.stdout.splitlines())
+
+
+def run_all(pristine: Path, work: Path, quick: bool, jobs: int | None) -> tuple[list[Measure], dict[str, Path]]:
+    copies = {name: fresh_copy(pristine, work / name, quick) for name in ("ours", "libcst", "libcst-grep")}
+    campaign = work / "campaign.yml"
+    campaign.write_text(CAMPAIGN)
+    jobs_args = ["--jobs", str(jobs)] if jobs else []
+    libcst = [sys.executable, "-m", "libcst.tool", "codemod", "rename.RenameCommand", "--old_name", OLD,
+              "--new_name", NEW, "--no-format", "--hide-progress", *(["-j", str(jobs)] if jobs else [])]
+    grepped = grep_files(copies["libcst-grep"])
+    print(f"tree: {len(python_files(pristine if not quick else copies['ours']))} .py files; "
+          f"grep finds {len(grepped)}", file=sys.stderr)
+    measures = [
+        measure("ours", [sys.executable, "-m", "bot.cli", "apply", str(campaign), "--repo",
+                         str(copies["ours"]), *jobs_args], work),
+        measure("libcst", [*libcst, "."], copies["libcst"]),
+        measure("libcst-grep", [*libcst, *grepped], copies["libcst-grep"]),
+        measure("grep", ["grep", "-rl", NEEDLE, "."], copies["ours"]),
+        measure("ruff", ["ruff", "check", "--select", "E9", "--no-cache", "--quiet", "."], copies["ours"]),
+    ]
+    return measures, copies
+
+
+def print_table(measures: list[Measure]) -> None:
+    print(f"| {'tool':<12} | {'wall s':>8} | {'CPU s':>8} | {'peak RSS MB':>11} | exit |")
+    print(f"| {'-' * 12} | {'-' * 8}:| {'-' * 8}:| {'-' * 11}:| ---: |")
+    for m in measures:
+        print(f"| {m.name:<12} | {m.wall:8.2f} | {m.cpu:8.2f} | {m.rss_mb:11.1f} | {m.code:4d} |")
+    by = {m.name: m for m in measures}
+    ours = by["ours"]
+    print()
+    print(f"libcst whole tree / ours (wall): {by['libcst'].wall / ours.wall:6.1f}x   (target >= 10)")
+    print(f"libcst grep-fed / ours (wall):   {by['libcst-grep'].wall / ours.wall:6.1f}x")
+    print(f"ours / libcst peak memory:       {ours.rss_mb / by['libcst'].rss_mb:6.2f}    (target <= 1)")
+    print(f"ours / grep (wall):              {ours.wall / by['grep'].wall:6.1f}x   (distance to the floor)")
+    print(f"ours / ruff (wall):              {ours.wall / by['ruff'].wall:6.1f}x")
+
+
+def compare(pristine: dict[str, bytes], ours: Path, theirs: Path, label: str) -> int:
+    """Prints the files changed differently by the two tools; returns how many differ."""
+    a, b = python_files(ours), python_files(theirs)
+    changed_a = {p for p, data in a.items() if pristine.get(p) != data}
+    changed_b = {p for p, data in b.items() if pristine.get(p) != data}
+    print(f"\nchanged files: ours {len(changed_a)}, {label} {len(changed_b)}, "
+          f"both {len(changed_a & changed_b)}")
+    differ = sorted(p for p in changed_a | changed_b if a.get(p) != b.get(p))
+    for path in differ:
+        print(f"\n--- {path}: ours vs {label}")
+        diff = difflib.unified_diff(b.get(path, b"").decode().splitlines(), a.get(path, b"").decode().splitlines(),
+                                    f"{label}/{path}", f"ours/{path}", lineterm="", n=1)
+        print("\n".join(list(diff)[:40]))
+    print(f"\n{len(differ)} file(s) differ" if differ else "\nsame files changed, same contents")
+    return len(differ)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK_DIRS)} (smoke run)")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes for both tools (default: cores)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder and print its path")
+    args = parser.parse_args(argv)
+    pristine = sdist_tree()
+    work = Path(tempfile.mkdtemp(prefix="bench-apply-"))
+    try:
+        measures, copies = run_all(pristine, work, args.quick, args.jobs)
+        print(f"\nDjango {VERSION}{' (quick subset)' if args.quick else ''}, {os.cpu_count()} cores, "
+              f"rule {OLD} -> {NEW}\n")
+        print_table(measures)
+        base_root = pristine if not args.quick else None
+        base = python_files(base_root) if base_root else _quick_pristine(pristine)
+        compare(base, copies["ours"], copies["libcst"], "libcst")
+    finally:
+        if args.keep:
+            print(f"\nwork folder: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _quick_pristine(pristine: Path) -> dict[str, bytes]:
+    return {f"{sub}/{p}": data for sub in QUICK_DIRS for p, data in python_files(pristine / sub).items()}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The Flask app factory: settings, Redis and the Celery app on ``app.extensions``; blueprints; no work at import.
+
+Served by ``flask --app bot.app run`` and ``gunicorn 'bot.app:create_app()'``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from celery import Celery
+from flask import Flask
+
+from bot import metrics, webhooks
+from bot.settings import Settings
+from workers.celery_app import make_celery
+
+EXTENSION = "migration_bot"
+#: the webhook edge must answer in milliseconds; a Redis that hangs counts as down
+REDIS_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the views use, stored under ``app.extensions["migration_bot"]``."""
+
+    settings: Settings
+    celery: Celery
+    redis: Any  #: a redis.Redis client used for delivery dedupe and the health check
+
+
+def create_app(
+    settings: Settings | None = None, *, celery: Celery | None = None, redis_client: Any = None
+) -> Flask:
+    """Build the web app; raises SettingsError (naming the variable) when the webhook secret is missing.
+
+    Reads the environment only when `settings` is not given; tests pass their own Settings, Celery app
+    and Redis client.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    settings.require_webhook_secret()
+    if celery is None:
+        celery = make_celery(settings)
+    if redis_client is None:
+        redis_client = redis.Redis.from_url(
+            settings.redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
+        )
+    app = Flask(__name__)
+    app.extensions[EXTENSION] = Services(settings, celery, redis_client)
+    app.register_blueprint(webhooks.blueprint)
+    app.register_blueprint(metrics.blueprint)
+    return app

@@ -1,0 +1,298 @@
+"""The migration-bot console script: check, plan, apply and validate a campaign on a local checkout.
+
+Exit codes (stable; scripts may rely on them):
+  0  success: the campaign is valid, the plan was shown, every file applied cleanly, the report is ok
+  1  findings: validation failed (validate), or files need a human (apply: unparsable files,
+     codemod errors, unmappable calls; the other files are still rewritten)
+  2  usage or campaign-file error; each message names file:line: field
+  3  repository error: not a directory, not a git repository, git failed
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import difflib
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from bot.campaign.globs import category_for
+from bot.campaign.load import CampaignError, load_campaign, unmatched_globs
+from bot.campaign.spec import Campaign, Category
+from bot.engine.apply import Progress, apply_rules, write_results
+from bot.engine.codemods import needles
+from bot.engine.plan import Plan, mentioning, plan_campaign
+from bot.engine.report import render_summary
+from bot.engine.results import FileResult, FindingKind, Outcome
+from bot.engine.tree import DirectoryTree
+from bot.engine.validate import validate_category
+from bot.gitops import GitError, changed_files, temporary_worktree
+from bot.testrun import compare_tests, is_test_file
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REPO = 0, 1, 2, 3
+#: candidate files from which a run counts as long enough for a progress bar (on a terminal only)
+PROGRESS_FROM = 50
+_HUMAN_KINDS = (FindingKind.UNMAPPABLE_CALL, FindingKind.PARSE_ERROR, FindingKind.CODEMOD_ERROR)
+
+
+class CliError(Exception):
+    """An expected failure: reported on stderr as one clear message, no traceback."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse has already said what was wrong
+        return int(exit_.code or 0)
+    command: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return command(args)
+    except CampaignError as error:
+        for problem in error.problems:
+            _err(str(problem))
+        return EXIT_USAGE
+    except CliError as error:
+        _err(str(error))
+        return error.code
+    except (GitError, OSError) as error:
+        _err(f"repository error: {error}")
+        return EXIT_REPO
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="migration-bot", description=__doc__.splitlines()[0],
+                                     epilog=__doc__.split("\n", 2)[2],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="validate a campaign file (and its globs against a repository)")
+    check.add_argument("campaign")
+    check.add_argument("--repo", help="also report category globs that match no file of this checkout")
+    check.set_defaults(func=run_check)
+    plan = sub.add_parser("plan", help="categories in rollout order, their files and reference counts")
+    _common(plan)
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan.set_defaults(func=run_plan)
+    apply = sub.add_parser("apply", help="rewrite the files of one or all categories (no commit)")
+    _common(apply)
+    apply.add_argument("--category", help="only this category (default: all)")
+    apply.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+    apply.add_argument("--jobs", type=int, default=None, help="worker processes (default: every core)")
+    apply.set_defaults(func=run_apply)
+    validate = sub.add_parser("validate", help="the validation report of a category's working-tree change")
+    _common(validate)
+    validate.add_argument("--category", required=True)
+    validate.add_argument("--json", action="store_true", help="print the report as JSON")
+    validate.set_defaults(func=run_validate)
+    demo = sub.add_parser("demo", help="build the sample repository and run the whole local pipeline")
+    demo.add_argument("--dest", help="folder for the sample repository (default: a temporary one)")
+    demo.set_defaults(func=run_demo)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("campaign", help="the campaign YAML file")
+    parser.add_argument("--repo", required=True, help="the repository checkout")
+
+
+# --- commands ------------------------------------------------------------------------------------------
+
+
+def run_check(args: argparse.Namespace) -> int:
+    campaign = load_campaign(args.campaign)
+    if args.repo:
+        problems = unmatched_globs(campaign, _tree(args.repo).paths())
+        if problems:
+            raise CampaignError(problems)
+    print(f"{args.campaign}: campaign {campaign.id!r} is valid "
+         f"({len(campaign.rules)} rules, {len(campaign.categories)} categories)")
+    return EXIT_OK
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    campaign = load_campaign(args.campaign)
+    tree = _tree(args.repo)
+    plan = plan_campaign(campaign, tree)
+    if args.json:
+        print(json.dumps(plan.to_json(), indent=2))
+    else:
+        _print_plan(plan)
+    return EXIT_OK
+
+
+def run_apply(args: argparse.Namespace) -> int:
+    campaign = load_campaign(args.campaign)
+    tree = _tree(args.repo)
+    wanted = _category(campaign, args.category) if args.category else None
+    paths = [p for p in tree.paths() if _in_scope(campaign, p, wanted)]
+    candidates = mentioning(tree, paths, needles(campaign.rules))
+    with _progress(len(candidates), "applying") as progress:
+        results = apply_rules(campaign, tree, candidates, jobs=args.jobs, user_root=tree.root,
+                              progress=progress)
+    if args.diff:
+        sys.stdout.writelines(_diff(r) for r in results if r.changed)
+    else:
+        write_results(tree.root, results)
+    _print_apply(results, to_stderr=args.diff, written=not args.diff)
+    return EXIT_FINDINGS if any(_needs_human(r) for r in results) else EXIT_OK
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    campaign = load_campaign(args.campaign)
+    work = _tree(args.repo)
+    category = _category(campaign, args.category)
+    changed = {p for p in changed_files(work.root)
+               if _in_scope(campaign, p, category) and (work.root / p).is_file()}
+    with temporary_worktree(work.root, "HEAD") as head:
+        results = _current_results(campaign, DirectoryTree(head), work, category, changed)
+        tests = None
+        test_files = sorted(r.path for r in results if r.changed and is_test_file(r.path))
+        if campaign.validate.tests and test_files:
+            tests = compare_tests(campaign.validate.tests, test_files, work.root, campaign.validate.timeout,
+                                  baseline_cwd=head if campaign.validate.baseline else None)
+    plan = plan_campaign(campaign, work)
+    remaining = {c.name: c.references for c in plan.categories}
+    if plan.unassigned_references:
+        remaining["(unassigned)"] = plan.unassigned_references
+    report = validate_category(campaign, category.name, results, tests, remaining)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        _print_markdown(render_summary(report, campaign_title=campaign.title))
+    return EXIT_OK if report.ok else EXIT_FINDINGS
+
+
+def _current_results(campaign: Campaign, head: DirectoryTree, work: DirectoryTree, category: Category,
+                     changed: set[str]) -> list[FileResult]:
+    """The category's files as they stand: HEAD -> working tree for changed files; findings from
+    re-running the rules on HEAD (unmappable calls, files that do not parse or were skipped)."""
+    paths = [p for p in head.paths() if _in_scope(campaign, p, category)]
+    results: list[FileResult] = []
+    seen: set[str] = set()
+    for r in apply_rules(campaign, head, mentioning(head, paths, needles(campaign.rules)), user_root=head.root):
+        seen.add(r.path)
+        if r.path in changed:
+            results.append(FileResult(r.path, Outcome.CHANGED, r.old_source, work.read(r.path), r.findings))
+        elif r.outcome in (Outcome.FAILED, Outcome.SKIPPED):
+            results.append(r)
+    old = {p: head.read(p) if (head.root / p).is_file() else "" for p in changed - seen}
+    results += [FileResult(p, Outcome.CHANGED, old[p], work.read(p)) for p in sorted(old)]
+    return results
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    try:
+        from bot.demo.pipeline import run_demo as demo  # optional until the demo lands
+    except ImportError as error:
+        raise CliError(EXIT_USAGE, f"the demo is not available: {error}") from None
+    result = demo(Path(args.dest)) if args.dest else demo()
+    return result if isinstance(result, int) else EXIT_OK
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _tree(repo: str) -> DirectoryTree:
+    path = Path(repo)
+    if not path.is_dir():
+        raise CliError(EXIT_REPO, f"{repo}: not a directory")
+    return DirectoryTree(path)
+
+
+def _category(campaign: Campaign, name: str) -> Category:
+    try:
+        return campaign.category(name)
+    except KeyError:
+        known = ", ".join(c.name for c in campaign.categories)
+        raise CliError(EXIT_USAGE, f"{campaign.source}: no category {name!r} (known: {known})") from None
+
+
+def _in_scope(campaign: Campaign, path: str, wanted: Category | None) -> bool:
+    category = category_for(campaign, path)
+    return category is not None and (wanted is None or category.name == wanted.name)
+
+
+def _needs_human(result: FileResult) -> bool:
+    return result.outcome is Outcome.FAILED or any(f.kind in _HUMAN_KINDS for f in result.findings)
+
+
+def _diff(result: FileResult) -> str:
+    old = result.old_source.splitlines(keepends=True)
+    new = result.new_source.splitlines(keepends=True)
+    lines = difflib.unified_diff(old, new, f"a/{result.path}", f"b/{result.path}")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def _err(message: str) -> None:
+    print(f"migration-bot: {message}", file=sys.stderr)
+
+
+# --- terminal output -----------------------------------------------------------------------------------
+
+
+def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
+    from rich.console import Console  # rich costs start-up time; only when shown
+
+    return Console(stderr=stderr, highlight=False)
+
+
+@contextlib.contextmanager
+def _progress(total: int, label: str) -> Iterator[Progress | None]:
+    """A rich progress bar on a terminal for long runs; otherwise no callback at all."""
+    if total < PROGRESS_FROM or not sys.stdout.isatty():
+        yield None
+        return
+    from rich.progress import Progress as Bar
+
+    with Bar(transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
+
+
+def _print_plan(plan: Plan) -> None:
+    from rich.table import Table
+
+    table = Table(title="Plan")
+    for column in ("priority", "category", "files", "references"):
+        table.add_column(column)
+    for c in plan.categories:
+        table.add_row(str(c.priority), c.name, "\n".join(c.files) or "-", str(c.references))
+    table.add_row("", "[bold]unassigned[/bold]", "\n".join(plan.unassigned) or "-", str(plan.unassigned_references))
+    _console().print(table)
+
+
+def _print_apply(results: list[FileResult], *, to_stderr: bool, written: bool) -> None:
+    from rich.table import Table
+
+    console = _console(stderr=to_stderr)
+    changed = sum(r.changed for r in results)
+    verb = "rewritten" if written else "would change"
+    console.print(f"{len(results)} candidate file(s), {changed} {verb}")
+    findings = [f for r in results for f in r.findings]
+    if findings:
+        table = Table(title="Findings")
+        for column in ("location", "kind", "message"):
+            table.add_column(column)
+        for f in findings:
+            table.add_row(f.location(), f.kind.value, f.message)
+        console.print(table)
+
+
+def _print_markdown(text: str) -> None:
+    if sys.stdout.isatty():
+        from rich.markdown import Markdown
+
+        _console().print(Markdown(text))
+    else:
+        print(text)
+
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Which import statements bind a migrated dotted path, and which expressions refer to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+
+import libcst as cst
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import MetadataWrapper, ScopeProvider
+
+
+class Relation(Enum):
+    """How the dotted path an import binds relates to the migrated path `old`."""
+
+    NONE = "none"
+    SAME = "same"  #: binds `old` itself
+    INSIDE = "inside"  #: binds something inside the module `old` (e.g. `mock.patch` for `mock`)
+    HOLDS = "holds"  #: binds a module that holds `old` (e.g. `a.b` for `a.b.X`)
+
+
+def relation(bound: str, old: str) -> Relation:
+    if bound == old:
+        return Relation.SAME
+    if bound.startswith(old + "."):
+        return Relation.INSIDE
+    if old.startswith(bound + "."):
+        return Relation.HOLDS
+    return Relation.NONE
+
+
+def dotted_node(path: str) -> cst.Name | cst.Attribute:
+    """`a.b.c` as an expression node, built without the parser."""
+    head, *rest = path.split(".")
+    node: cst.Name | cst.Attribute = cst.Name(head)
+    for part in rest:
+        node = cst.Attribute(value=node, attr=cst.Name(part))
+    return node
+
+
+def split_path(path: str) -> tuple[str, str]:
+    """("a.b", "X") for "a.b.X"; ("", "mock") for a top-level "mock"."""
+    module, _, last = path.rpartition(".")
+    return module, last
+
+
+# Nodes that can hold an import statement; expressions never can, so visitors that only care about
+# imports skip them, which keeps a survey of a large file to a fraction of a full traversal.
+STATEMENT_NODES: tuple[type[cst.CSTNode], ...] = (
+    cst.Module, cst.BaseStatement, cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
+    cst.Finally, cst.MatchCase, cst.Import, cst.ImportFrom,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class ImportSite:
+    """One alias of one import statement that concerns `old`."""
+
+    stmt: cst.Import | cst.ImportFrom
+    alias: cst.ImportAlias
+    bound: str  #: dotted path the alias binds, e.g. "a.b.X"
+    local: str  #: the name the scope records: the `as` name, else the dotted module / imported name
+    relation: Relation
+    #: for `from M import ...` whose module M itself is (inside) `old`: the whole statement moves
+    module_moves: bool = False
+
+
+def sites_in(stmt: cst.Import | cst.ImportFrom, old: str) -> list[ImportSite]:
+    """The aliases of `stmt` that concern `old` (relative and star imports never do)."""
+    if isinstance(stmt.names, cst.ImportStar):
+        return []
+    if isinstance(stmt, cst.ImportFrom):
+        if stmt.relative or stmt.module is None:
+            return []
+        module = get_full_name_for_node(stmt.module) or ""
+        module_moves = relation(module, old) in (Relation.SAME, Relation.INSIDE)
+    sites = []
+    for alias in stmt.names:
+        name = get_full_name_for_node(alias.name) or ""
+        asname = alias.evaluated_alias
+        if isinstance(stmt, cst.Import):
+            bound, local, moves = name, asname or name, False
+        else:
+            bound, local, moves = f"{module}.{name}", asname or name, module_moves
+        rel = Relation.INSIDE if moves else relation(bound, old)
+        if rel is not Relation.NONE:
+            sites.append(ImportSite(stmt, alias, bound, local, rel, moves))
+    return sites
+
+
+class _ImportSurvey(cst.CSTVisitor):
+    def __init__(self, old: str) -> None:
+        super().__init__()
+        self.old = old
+        self.sites: list[ImportSite] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            self.sites.extend(sites_in(node, self.old))
+            return False
+        return isinstance(node, STATEMENT_NODES)
+
+
+def import_sites(tree: cst.Module, old: str) -> list[ImportSite]:
+    """Every import alias in the module (any depth) that concerns `old`, in source order."""
+    survey = _ImportSurvey(old)
+    tree.visit(survey)
+    return survey.sites
+
+
+@dataclass
+class References:
+    """Expressions that denote `old`, resolved through scope analysis of the import bindings."""
+
+    old: str
+    exact: set[cst.CSTNode] = field(default_factory=set)  #: accesses that are `old` itself
+    via: dict[cst.CSTNode, str] = field(default_factory=dict)  #: module access -> attribute path to `old`
+    accesses: dict[ImportSite, list[cst.CSTNode]] = field(default_factory=dict)
+
+    def denotes_old(self, node: cst.CSTNode) -> bool:
+        """True when `node` (a Name or Attribute of the analysed tree) refers to `old`."""
+        if node in self.exact:
+            return True
+        if not isinstance(node, cst.Attribute):
+            return False
+        parts: list[str] = []
+        base: cst.BaseExpression = node
+        while isinstance(base, cst.Attribute) and base not in self.via:
+            parts.append(base.attr.value)
+            base = base.value
+        if not parts or base not in self.via:
+            return False
+        return ".".join(reversed(parts)) == self.via[base]
+
+
+def resolve_references(wrapper: MetadataWrapper, sites: Iterable[ImportSite], old: str) -> References:
+    """Scope analysis of `wrapper.module` (cached in the wrapper) turned into the references to `old`."""
+    scopes = wrapper.resolve(ScopeProvider)
+    refs = References(old)
+    for site in sites:
+        scope = scopes.get(site.stmt)
+        if scope is None or site.module_moves:
+            continue
+        nodes = [
+            access.node
+            for assignment in scope.assignments
+            if getattr(assignment, "node", None) is site.stmt and assignment.name == site.local
+            for access in assignment.references
+        ]
+        refs.accesses[site] = nodes
+        for node in nodes:
+            if site.relation is Relation.SAME:
+                refs.exact.add(node)
+            elif site.relation is Relation.HOLDS:
+                refs.via[node] = old[len(site.bound) + 1 :]
+    return refs

@@ -1,0 +1,176 @@
+"""MoveNameCommand: a module-level name, or a whole module, moves to a new dotted path."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from bot.campaign.spec import AliasMode
+from bot.engine.codemods.bindings import (
+    STATEMENT_NODES,
+    ImportSite,
+    References,
+    Relation,
+    dotted_node,
+    import_sites,
+    resolve_references,
+    split_path,
+)
+from bot.engine.codemods.command import MigrationCommand
+from bot.engine.codemods.statements import ImportStatementRewriter
+
+
+class MoveNameCommand(MigrationCommand):
+    """Rewrite imports of `old` where they stand (never hoisted) and the usages whose binding changes.
+
+    Usages are found through scope analysis of the import bindings, never by text; strings and comments
+    are untouched. The scope analysis only runs when a usage must change (e.g. `from a import X` becoming
+    `from b import Y` in rename mode); a move that keeps every local name rewrites import statements only.
+    Running it on its own output changes nothing: no import of `old` is left.
+    """
+
+    DESCRIPTION = "Move a module-level name, or a whole module, to a new dotted path."
+
+    def __init__(self, context: object, old: str, new: str, alias: AliasMode | str = AliasMode.RENAME) -> None:
+        super().__init__(context)  # type: ignore[arg-type]
+        self.old, self.new = old, new
+        self.keep = AliasMode(alias) is AliasMode.KEEP
+        self.new_module, self.new_last = split_path(new)
+        self._replace: dict[cst.CSTNode, cst.BaseExpression] = {}
+        self._refs = References(old)
+        self._rewritten: set[cst.CSTNode] = set()
+        self._prune = True
+
+    # -- planning -------------------------------------------------------------------------------
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        sites = import_sites(tree, self.old)
+        if not sites:
+            return tree
+        scoped = [site for site in sites if self._changes_binding(site)]
+        if scoped:
+            self._refs = resolve_references(self.wrapper, scoped, self.old)
+            self._plan_usages(scoped)
+            self._prune = False
+            tree = tree.visit(self)
+        by_stmt: dict[int, list[ImportSite]] = {}
+        for site in sites:
+            by_stmt.setdefault(id(site.stmt), []).append(site)
+        rewriter = ImportStatementRewriter(self._rewrite_statement, by_stmt)
+        return tree.visit(rewriter)
+
+    def _single_segment_rebind(self, site: ImportSite) -> bool:
+        """`import mock` -> `from unittest import mock`: the local name survives, no usage changes."""
+        return (
+            isinstance(site.stmt, cst.Import)
+            and len(site.stmt.names) == 1
+            and site.bound == self.old
+            and "." not in self.old
+            and bool(self.new_module)
+            and (self.keep or self.new_last == self.old)
+        )
+
+    def _changes_binding(self, site: ImportSite) -> bool:
+        """True when some usage of the alias must be rewritten (so scope analysis is needed)."""
+        if site.relation is Relation.HOLDS and not site.module_moves:
+            return True
+        if site.module_moves or site.alias.asname is not None:
+            return False
+        if isinstance(site.stmt, cst.Import):
+            return not self._single_segment_rebind(site)
+        return not (self.keep or self.new_last == site.local)
+
+    def _plan_usages(self, sites: Sequence[ImportSite]) -> None:
+        for site in sites:
+            if site.relation is Relation.HOLDS:
+                continue
+            if isinstance(site.stmt, cst.Import):
+                target = self.new + site.bound[len(self.old) :]
+            else:
+                target = self.new_last
+            for node in self._refs.accesses.get(site, ()):
+                self._replace[node] = dotted_node(target)
+
+    # -- usages ---------------------------------------------------------------------------------
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._prune and not isinstance(node, STATEMENT_NODES):
+            return False
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            return False  # keeps the statement's identity for the import pass
+        return super().on_visit(node)
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        return self._replace.get(original_node, updated_node)
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        if original_node in self._replace:
+            return self._replace[original_node]
+        if self._refs.via and self._refs.denotes_old(original_node):
+            base: cst.BaseExpression = original_node
+            while base not in self._refs.via and isinstance(base, cst.Attribute):
+                base = base.value
+            self._rewritten.add(base)
+            return dotted_node(self.new)
+        return updated_node
+
+    # -- imports --------------------------------------------------------------------------------
+    def _rewrite_statement(
+        self, stmt: cst.Import | cst.ImportFrom, sites: list[ImportSite], module_imports: set[str]
+    ) -> list[cst.BaseSmallStatement]:
+        """The small statements that replace `stmt` (first) and follow it (the split-off imports)."""
+        if isinstance(stmt, cst.ImportFrom) and sites[0].module_moves:
+            module = self.new + sites[0].bound.rpartition(".")[0][len(self.old) :]
+            return [stmt.with_changes(module=dotted_node(module))]
+        if len(sites) == 1 and self._single_segment_rebind(sites[0]):
+            return [self._from_import([self._moved_alias(sites[0].alias, self.old)])]
+        by_alias = {id(site.alias): site for site in sites}
+        kept: list[cst.ImportAlias] = []
+        moved: list[cst.ImportAlias] = []
+        needs_module = False
+        for alias in stmt.names:  # type: ignore[union-attr]
+            site = by_alias.get(id(alias))
+            if site is None:
+                kept.append(alias)
+            elif site.relation is Relation.HOLDS:
+                rewritten = [n for n in self._refs.accesses.get(site, ()) if n in self._rewritten]
+                needs_module = needs_module or bool(rewritten)
+                if len(rewritten) < len(self._refs.accesses.get(site, ())) or not rewritten:
+                    kept.append(alias)
+            elif isinstance(stmt, cst.Import):
+                kept.append(self._moved_module_alias(alias, site))
+            else:
+                moved.append(self._moved_alias(alias, site.local if self.keep else None))
+        out: list[cst.BaseSmallStatement] = []
+        if kept:
+            out.append(stmt.with_changes(names=_fix_commas(kept, stmt)))
+        if moved:
+            out.append(self._from_import(moved))
+        if needs_module and self.new_module not in module_imports:
+            out.append(cst.Import(names=[cst.ImportAlias(dotted_node(self.new_module or self.new))]))
+        return out
+
+    def _moved_alias(self, alias: cst.ImportAlias, keep_as: str | None) -> cst.ImportAlias:
+        asname = alias.evaluated_alias or keep_as
+        if asname is None or asname == self.new_last:
+            return cst.ImportAlias(cst.Name(self.new_last))
+        return cst.ImportAlias(cst.Name(self.new_last), asname=cst.AsName(cst.Name(asname)))
+
+    def _moved_module_alias(self, alias: cst.ImportAlias, site: ImportSite) -> cst.ImportAlias:
+        target = self.new + site.bound[len(self.old) :]
+        if alias.evaluated_alias == target:
+            return alias.with_changes(name=dotted_node(target), asname=None)
+        return alias.with_changes(name=dotted_node(target))
+
+    def _from_import(self, aliases: list[cst.ImportAlias]) -> cst.BaseSmallStatement:
+        if not self.new_module:
+            return cst.Import(names=[a.with_changes(name=dotted_node(self.new)) for a in aliases])
+        return cst.ImportFrom(module=dotted_node(self.new_module), names=aliases)
+
+
+def _fix_commas(aliases: list[cst.ImportAlias], stmt: cst.Import | cst.ImportFrom) -> list[cst.ImportAlias]:
+    """A trailing comma is only legal inside parentheses."""
+    parenthesized = isinstance(stmt, cst.ImportFrom) and stmt.lpar is not None
+    if aliases and not parenthesized and isinstance(aliases[-1].comma, cst.Comma):
+        aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return aliases
+

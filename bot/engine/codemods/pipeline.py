@@ -1,0 +1,142 @@
+"""transform_source: every rule of a campaign applied to one file, parsed once, never raising."""
+
+from __future__ import annotations
+
+import ast
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+import libcst as cst
+from libcst.codemod import Codemod, CodemodContext, SkipFile
+from libcst.metadata import MetadataWrapper
+
+from bot.campaign.spec import CallRule, CodemodRule, MoveRule, RenameRule, Rule
+from bot.engine.codemods.bindings import Relation, relation, split_path
+from bot.engine.codemods.call import RemapCallCommand
+from bot.engine.codemods.command import FINDINGS_KEY, Note
+from bot.engine.codemods.move import MoveNameCommand
+from bot.engine.codemods.rename import RenameMethodCommand
+from bot.engine.codemods.user import load_codemod
+from bot.engine.results import FileResult, Finding, FindingKind, Outcome
+
+log = logging.getLogger(__name__)
+
+_ORDER = (CallRule, RenameRule, MoveRule, CodemodRule)
+
+
+def rule_label(rule: Rule) -> str:
+    """How findings name the rule they came from, e.g. "call pkg.mod.ExecutionEngine"."""
+    if isinstance(rule, CodemodRule):
+        return f"codemod {rule.target}"
+    verb = {CallRule: "call", RenameRule: "rename", MoveRule: "move"}[type(rule)]
+    return f"{verb} {rule.old}"
+
+
+def _subject(rule: Rule) -> str:
+    """The dotted path a file must import for the rule to concern it."""
+    if isinstance(rule, RenameRule):
+        return split_path(rule.old)[0]
+    assert not isinstance(rule, CodemodRule)
+    return rule.old
+
+
+def needles(rules: Sequence[Rule]) -> tuple[str, ...]:
+    """Substrings of which a file must contain one for `rules` to change it; () means "no prefilter"."""
+    if any(isinstance(rule, CodemodRule) for rule in rules):
+        return ()
+    found = {split_path(rule.old)[1] for rule in rules if not isinstance(rule, CodemodRule)}
+    return tuple(sorted(found))
+
+
+def _imported_paths(tree: ast.Module | None) -> set[str] | None:
+    """Dotted paths bound by absolute imports, from the stdlib parser's tree (much cheaper than libCST's);
+    None when it cannot tell, so the caller falls back to libCST."""
+    if tree is None:
+        return None
+    paths: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            paths.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            paths.add(node.module)
+            paths.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return paths
+
+
+def _concerned(tree: ast.Module | None, rules: Sequence[Rule]) -> list[Rule]:
+    """The rules that can change this file, in the order they run (call, rename, move, codemod)."""
+    ordered = sorted(rules, key=lambda rule: _ORDER.index(type(rule)))
+    paths = _imported_paths(tree)
+    if paths is None:
+        return ordered
+    return [
+        rule for rule in ordered
+        if isinstance(rule, CodemodRule)
+        or any(relation(path, _subject(rule)) is not Relation.NONE for path in paths)
+    ]
+
+
+def _stdlib_parse(source: str) -> tuple[ast.Module | None, int]:
+    """The stdlib tree, or None and the line of the syntax error (its line is the one people expect)."""
+    try:
+        return ast.parse(source), 0
+    except SyntaxError as error:
+        return None, error.lineno or 0
+    except ValueError:
+        return None, 0
+
+
+def _command(rule: Rule, context: CodemodContext, user_root: str | None) -> Codemod:
+    if isinstance(rule, CallRule):
+        return RemapCallCommand(context, old=rule.old, params=rule.params, template=rule.template)
+    if isinstance(rule, RenameRule):
+        return RenameMethodCommand(context, old=rule.old, new=rule.new)
+    if isinstance(rule, MoveRule):
+        return MoveNameCommand(context, old=rule.old, new=rule.new, alias=rule.alias)
+    codemod = load_codemod(rule.target, user_root)
+    return codemod(context, **dict(rule.args))
+
+
+def transform_source(
+    path: str, source: str, rules: Sequence[Rule], *, user_root: str | None = None
+) -> FileResult:
+    """Apply `rules` to one file's text. Never raises on ordinary input: a file that does not parse or
+    a codemod that crashes gives FAILED (file untouched), SkipFile gives SKIPPED, otherwise CHANGED or
+    UNCHANGED, with the findings a human must look at."""
+    def result(outcome: Outcome, new: str = source, findings: Sequence[Finding] = ()) -> FileResult:
+        return FileResult(path, outcome, source, new, tuple(findings))
+
+    tree, error_line = _stdlib_parse(source)
+    concerned = _concerned(tree, rules)
+    if not concerned:
+        return result(Outcome.UNCHANGED)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        line = error_line or error.raw_line
+        return result(Outcome.FAILED, findings=[Finding(path, line, FindingKind.PARSE_ERROR, "", str(error))])
+    context = CodemodContext(filename=path)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    for rule in concerned:
+        label = rule_label(rule)
+        try:
+            command = _command(rule, replace(context, wrapper=wrapper), user_root)
+            before = len(context.warnings)
+            updated = command.transform_module(module)
+        except SkipFile as skip:
+            return result(Outcome.SKIPPED, findings=[Finding(path, 0, FindingKind.SKIPPED, label, str(skip) or "skipped")])
+        except Exception as error:  # a codemod must not stop the category
+            log.warning("codemod failed", extra={"path": path, "rule": label, "error": repr(error)})
+            message = f"{type(error).__name__}: {error}"
+            return result(Outcome.FAILED, findings=[Finding(path, 0, FindingKind.CODEMOD_ERROR, label, message)])
+        if isinstance(rule, CodemodRule):
+            context.scratch.setdefault(FINDINGS_KEY, []).extend(
+                Note(FindingKind.WARNING, 0, label, text) for text in context.warnings[before:]
+            )
+        if updated is not module:
+            module = updated
+            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    findings = [Finding(path, n.line, n.kind, n.rule, n.message) for n in context.scratch.get(FINDINGS_KEY, [])]
+    new_source = module.code
+    return result(Outcome.CHANGED if new_source != source else Outcome.UNCHANGED, new_source, findings)

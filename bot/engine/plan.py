@@ -1,0 +1,119 @@
+"""Which files a campaign touches, grouped by category in rollout order, with their reference counts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.campaign.globs import category_for
+from bot.campaign.spec import Campaign, MoveRule
+from bot.engine.codemods import needles, transform_source
+from bot.engine.references import find_references
+from bot.engine.tree import RepoTree, UnreadableFile
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CategoryPlan:
+    name: str
+    priority: int
+    files: tuple[str, ...]  #: sorted, repository-relative
+    references: int  #: references to migrated names in those files
+
+
+@dataclass(frozen=True)
+class Plan:
+    categories: tuple[CategoryPlan, ...]  #: every category of the campaign, in rollout order
+    unassigned: tuple[str, ...]  #: files that mention a migrated name but match no category
+    #: references in the unassigned files (not part of the JSON form)
+    unassigned_references: int = 0
+
+    def category(self, name: str) -> CategoryPlan:
+        for category in self.categories:
+            if category.name == name:
+                return category
+        raise KeyError(name)
+
+    @property
+    def references(self) -> int:
+        """References left to migrate in the whole repository."""
+        return sum(c.references for c in self.categories) + self.unassigned_references
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "categories": [
+                {"name": c.name, "priority": c.priority, "files": list(c.files), "references": c.references}
+                for c in self.categories
+            ],
+            "unassigned": list(self.unassigned),
+        }
+
+
+def mentioning(tree: RepoTree, paths: Iterable[str], needles_: Sequence[str]) -> list[str]:
+    """The paths whose bytes contain any needle: a substring test, no decode, no parse.
+
+    With no needles (a rule that cannot name what it looks for) every path is a candidate.
+    """
+    if not needles_:
+        return list(paths)
+    encoded = [n.encode("utf-8") for n in needles_]
+    found: list[str] = []
+    for path in paths:
+        try:
+            data = tree.read_bytes(path)
+        except OSError as error:
+            log.warning("cannot read %s: %s", path, error)
+            continue
+        if any(n in data for n in encoded):
+            found.append(path)
+    return found
+
+
+def plan_campaign(campaign: Campaign, tree: RepoTree, *, user_root: str | Path | None = None) -> Plan:
+    """Files that mention a migrated name (references > 0, or the rules would change them), by category.
+
+    Cost grows with the candidate files, not the repository: only files passing the textual prefilter
+    are decoded and parsed. A dry run of the rules happens only for campaigns with rules other than
+    `move` (whose effect reference counting cannot see), and only for candidates without references.
+    """
+    dry_run = any(not isinstance(rule, MoveRule) for rule in campaign.rules)
+    given = user_root if user_root is not None else getattr(tree, "root", None)
+    root = str(given) if given is not None else None
+    counts: dict[str, int] = {}
+    for path in mentioning(tree, tree.paths(), needles(campaign.rules)):
+        count = _mentions(campaign, tree, path, dry_run, root)
+        if count is not None:
+            counts[path] = count
+    return _group(campaign, counts)
+
+
+def _mentions(campaign: Campaign, tree: RepoTree, path: str, dry_run: bool, root: str | None) -> int | None:
+    """Reference count of a candidate; None when the file does not take part in the campaign."""
+    try:
+        source = tree.read(path)
+    except (OSError, UnreadableFile) as error:
+        log.warning("cannot read %s: %s", path, error)
+        return None
+    count = len(find_references(path, source, campaign.migrated_names)) if campaign.migrated_names else 0
+    if count:
+        return count
+    if dry_run and transform_source(path, source, campaign.rules, user_root=root).changed:
+        return 0
+    return None
+
+
+def _group(campaign: Campaign, counts: dict[str, int]) -> Plan:
+    files: dict[str, list[str]] = {c.name: [] for c in campaign.categories}
+    unassigned: list[str] = []
+    for path in sorted(counts):
+        category = category_for(campaign, path)
+        (files[category.name] if category else unassigned).append(path)
+    categories = tuple(
+        CategoryPlan(c.name, c.priority, tuple(files[c.name]), sum(counts[p] for p in files[c.name]))
+        for c in campaign.categories
+    )
+    return Plan(categories, tuple(unassigned), sum(counts[p] for p in unassigned))

@@ -1,0 +1,105 @@
+"""A validation report as markdown: the body of the category's pull request."""
+
+from __future__ import annotations
+
+from bot.engine.validate import FileCheck, TestComparison, TestOutcome, ValidationReport
+
+MAX_LISTED = 50  #: failing tests listed before "and N more"
+
+
+def render_summary(report: ValidationReport, *, campaign_title: str) -> str:
+    """Heading, verdict, a table of the changed files, files left alone, tests, totals, what remains."""
+    verdict = "passed" if report.ok else "needs attention"
+    parts = [
+        f"## {campaign_title}: `{report.category}`",
+        f"Campaign `{report.campaign}`, category `{report.category}`. Validation **{verdict}**.",
+        _files_table(report.files),
+        _not_changed(report),
+        _tests(report.tests),
+        _totals(report),
+        _remaining(report),
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _files_table(files: tuple[FileCheck, ...]) -> str:
+    if not files:
+        return "### Files\n\nNo file changed."
+    rows = ["| File | References removed | References left | Unmappable calls | Compiles |",
+            "| --- | ---: | ---: | --- | :---: |"]
+    for f in files:
+        unmappable = ", ".join(f"line {u.line}" for u in f.unmappable) or "-"
+        compiles = "yes" if f.compiles else f"**no** ({_cell(f.compile_error or '')})"
+        left = str(len(f.references_left))
+        if f.references_left:
+            left = f"**{left}** (lines {', '.join(str(r.line) for r in f.references_left)})"
+        rows.append(f"| `{f.path}` | {f.references_removed} | {left} | {unmappable} | {compiles} |")
+    notes = [f"- `{f.path}:{u.line}`: {_cell(u.message)}" for f in files for u in f.unmappable]
+    table = "### Files\n\n" + "\n".join(rows)
+    if notes:
+        table += "\n\nCalls that need a human:\n\n" + "\n".join(notes)
+    return table
+
+
+def _not_changed(report: ValidationReport) -> str:
+    if not report.not_changed:
+        return ""
+    lines = ["### Files left alone"]
+    for result in report.not_changed:
+        why = "; ".join(f"line {f.line}: {f.message}" if f.line else f.message for f in result.findings)
+        lines.append(f"- `{result.path}` ({result.outcome.value}){': ' + _cell(why) if why else ''}")
+    return "\n".join([lines[0], "", *lines[1:]])
+
+
+def _tests(tests: TestComparison | None) -> str:
+    if tests is None:
+        return "### Tests\n\nNo tests were run for this category."
+    rows = ["| Run | Exit code | Failing tests |", "| --- | ---: | ---: |"]
+    if tests.baseline is not None:
+        rows.append(_run_row("before the change", tests.baseline))
+    rows.append(_run_row("after the change", tests.after))
+    text = f"### Tests\n\n{len(tests.files)} test file(s) run.\n\n" + "\n".join(rows)
+    new = sorted(tests.new_failures)
+    if new:
+        listed = [f"- `{node}`" for node in new[:MAX_LISTED]]
+        if len(new) > MAX_LISTED:
+            listed.append(f"- and {len(new) - MAX_LISTED} more")
+        text += "\n\n**New failures** (failing after the change, passing before):\n\n" + "\n".join(listed)
+    elif not tests.ok:
+        text += f"\n\n**The test run failed** without naming a test:\n\n```\n{tests.after.output_tail}\n```"
+    else:
+        text += "\n\nNo new test failures."
+    return text
+
+
+def _run_row(label: str, outcome: TestOutcome) -> str:
+    code = "timed out" if outcome.timed_out else str(outcome.exit_code)
+    return f"| {label} | {code} | {len(outcome.failed)} |"
+
+
+def _totals(report: ValidationReport) -> str:
+    t = report.totals
+    return (
+        "### Totals\n\n"
+        f"- files changed: {t['files_changed']}\n"
+        f"- references removed: {t['references_removed']}, left in changed files: {t['references_left']}\n"
+        f"- unmappable calls: {t['unmappable_calls']}\n"
+        f"- files that do not compile: {t['not_compiling']}\n"
+        f"- files left alone (parse errors, skipped): {t['files_not_changed']}\n"
+        f"- new test failures: {t['new_test_failures']}"
+    )
+
+
+def _remaining(report: ValidationReport) -> str:
+    total = sum(report.remaining.values())
+    if not total:
+        return "### Remaining in the campaign\n\nNo references to migrated names are left in the repository."
+    rows = ["| Category | References left |", "| --- | ---: |"]
+    rows += [f"| {name} | {count} |" for name, count in report.remaining.items() if count]
+    return (f"### Remaining in the campaign\n\n{total} reference(s) to migrated names are left "
+            "in the repository:\n\n" + "\n".join(rows))
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a markdown table cell: one line, no column separators."""
+    return " ".join(text.split()).replace("|", "\\|")

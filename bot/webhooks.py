@@ -1,0 +1,146 @@
+"""POST /webhooks: size cap -> signature -> JSON -> dedupe -> route -> enqueue -> 202. And GET /healthz."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import redis
+from flask import Blueprint, Response, current_app, jsonify, request
+from kombu.exceptions import KombuError
+
+from bot import metrics, routes
+from bot.handlers import Job
+from bot.signature import verify
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+DELIVERY_KEY = "migration-bot:delivery:{}"
+#: GitHub redelivers for days at most by hand; a day covers its automatic retries and replays
+DELIVERY_TTL_S = 86400
+_BROKER_ERRORS = (KombuError, redis.RedisError, OSError)
+
+blueprint = Blueprint("webhooks", __name__)
+
+
+def _services() -> Services:
+    return current_app.extensions["migration_bot"]
+
+
+def _answer(event: str, outcome: str, status: int, **body: Any) -> tuple[Response, int]:
+    metrics.DELIVERIES.labels(event=event or "-", outcome=outcome).inc()
+    return jsonify(body), status
+
+
+@blueprint.post("/webhooks")
+def receive() -> tuple[Response, int]:
+    """The only catch-all of the web side: anything unexpected is a 500 with the delivery id logged."""
+    started = time.perf_counter()
+    delivery = request.headers.get("X-GitHub-Delivery", "")
+    event = request.headers.get("X-GitHub-Event", "")
+    try:
+        return _receive(_services(), delivery, event)
+    except Exception:
+        log.exception("webhook failed", extra={"delivery_id": delivery, "event": event})
+        return _answer(event, "error", 500, error="internal error", delivery=delivery)
+    finally:
+        metrics.INGEST_SECONDS.observe(time.perf_counter() - started)
+
+
+def _receive(services: Services, delivery: str, event: str) -> tuple[Response, int]:
+    settings = services.settings
+    body = _read_capped(settings.max_body)
+    if body is None:
+        return _answer(event, "too_large", 413, error=f"body larger than {settings.max_body} bytes")
+    signature = request.headers.get("X-Hub-Signature-256")
+    if not verify(settings.require_webhook_secret(), body, signature):
+        outcome = "forged" if signature else "unsigned"
+        log.warning("rejected %s delivery", outcome, extra={"delivery_id": delivery, "event": event})
+        return _answer(event, outcome, 401, error="missing or wrong X-Hub-Signature-256")
+    payload = _parse(body)
+    if payload is None:
+        return _answer(event, "bad_json", 400, error="body is not a JSON object")
+    if not delivery or not event:
+        return _answer(event, "bad_headers", 400, error="X-GitHub-Delivery and X-GitHub-Event are required")
+    if not _first_sighting(services.redis, delivery):
+        log.info("duplicate delivery", extra={"delivery_id": delivery, "event": event})
+        return _answer(event, "duplicate", 200, duplicate=True, delivery=delivery)
+    jobs = routes.route(event, payload, settings)
+    try:
+        _enqueue(services, jobs)
+    except _BROKER_ERRORS:
+        log.exception("enqueue failed", extra={"delivery_id": delivery, "event": event})
+        _forget(services.redis, delivery)
+        return _answer(event, "unavailable", 503, error="broker unavailable", delivery=delivery)
+    log.info(
+        "delivery queued", extra={"delivery_id": delivery, "event": event, "tasks": [j.task for j in jobs]}
+    )
+    return _answer(event, "queued", 202, queued=[job.task for job in jobs], delivery=delivery)
+
+
+def _read_capped(limit: int) -> bytes | None:
+    """The raw body, or None when it is over `limit`: refused on Content-Length, else after limit+1 bytes."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    body = request.stream.read(limit + 1)
+    return None if len(body) > limit else body
+
+
+def _parse(body: bytes) -> Mapping[str, Any] | None:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _first_sighting(client: Any, delivery: str) -> bool:
+    """Remember the delivery for a day; False when seen before. Redis trouble lets it through:
+    dedupe only saves work, the tasks are idempotent."""
+    try:
+        return bool(client.set(DELIVERY_KEY.format(delivery), "1", nx=True, ex=DELIVERY_TTL_S))
+    except redis.RedisError:
+        log.warning("dedupe unavailable", extra={"delivery_id": delivery}, exc_info=True)
+        return True
+
+
+def _forget(client: Any, delivery: str) -> None:
+    """Release the key after a failed enqueue, so GitHub's redelivery is not taken for a duplicate."""
+    try:
+        client.delete(DELIVERY_KEY.format(delivery))
+    except redis.RedisError:
+        log.warning("could not release delivery key", extra={"delivery_id": delivery}, exc_info=True)
+
+
+def _enqueue(services: Services, jobs: list[Job]) -> None:
+    for job in jobs:
+        # The web side never reads results: ignore_result skips subscribing to the result backend per send.
+        services.celery.send_task(job.task, kwargs=dict(job.kwargs), queue=job.queue, ignore_result=True)
+        metrics.JOBS_QUEUED.labels(task=job.task, queue=job.queue).inc()
+
+
+@blueprint.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    """200 when Redis and the broker both answer; 503 naming the one that does not."""
+    services = _services()
+    report = {"redis": _check(services.redis.ping), "broker": _check(lambda: _ping_broker(services))}
+    return jsonify(report), 200 if all(v == "ok" for v in report.values()) else 503
+
+
+def _ping_broker(services: Services) -> None:
+    with services.celery.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+
+
+def _check(probe: Any) -> str:
+    try:
+        probe()
+    except (*_BROKER_ERRORS, TimeoutError):
+        return "down"
+    return "ok"

@@ -1,0 +1,8 @@
+"""Suite-wide fixtures: the fake GitHub (real HTTP + real bare git repos) and a real Redis."""
+
+from __future__ import annotations
+
+import contextlib
+
+with contextlib.suppress(ImportError):  # the fake lands in its own module; fixtures are re-exported here
+    from tests.fake_github.fixtures import *  # noqa: F401,F403

@@ -1,0 +1,1 @@
+"""Recorded webhook bodies (trimmed) and the helper that builds variants of them."""

@@ -1,0 +1,100 @@
+"""bot.engine.plan: categories, reference counts, unassigned files, and the textual prefilter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.campaign.load import load_campaign, parse_campaign
+from bot.campaign.spec import Campaign
+from bot.engine.plan import plan_campaign
+from bot.engine.tree import DirectoryTree, MemoryTree
+
+CAMPAIGN = """\
+campaign: engine-move
+title: Move the engine
+rules:
+  - move: old_pkg.engines.Engine
+    to: new_pkg.engines.Engine
+categories:
+  - {name: e2e, priority: 1, paths: ["tests/e2e/**/*.py"]}
+  - {name: unit, priority: 0, paths: ["tests/unit/**/*.py"]}
+"""
+FILES = {
+    "tests/unit/test_a.py": "from old_pkg.engines import Engine\n\n\ndef test_a():\n    assert Engine()\n",
+    "tests/unit/test_b.py": "import old_pkg.engines as eng\n\nx = eng.Engine\ny = eng.Engine\n",
+    "tests/unit/test_clean.py": "def test_nothing():\n    pass\n",
+    "tests/unit/test_string.py": "NAME = 'Engine'  # only a string mentions it\n",
+    "tests/e2e/test_c.py": "def test_c():\n    from old_pkg.engines import Engine\n    return Engine\n",
+    "scripts/run.py": "from old_pkg.engines import Engine\n\nEngine()\n",
+    "docs/conf.py": "project = 'x'\n",
+}
+
+
+@pytest.fixture
+def campaign() -> Campaign:
+    return parse_campaign(CAMPAIGN, "campaign.yml")
+
+
+class CountingTree(MemoryTree):
+    """Records which files were decoded, to prove that non-candidates are never parsed."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        super().__init__(files)
+        self.decoded: list[str] = []
+
+    def read(self, path: str) -> str:
+        self.decoded.append(path)
+        return super().read(path)
+
+
+def test_plan_json_has_exactly_the_documented_shape(campaign: Campaign) -> None:
+    plan = plan_campaign(campaign, MemoryTree(FILES))
+    assert plan.to_json() == {
+        "categories": [
+            {"name": "unit", "priority": 0, "files": ["tests/unit/test_a.py", "tests/unit/test_b.py"],
+             "references": plan.category("unit").references},
+            {"name": "e2e", "priority": 1, "files": ["tests/e2e/test_c.py"],
+             "references": plan.category("e2e").references},
+        ],
+        "unassigned": ["scripts/run.py"],
+    }
+    assert plan.category("unit").references >= 3  # the import, and two attribute uses in test_b
+    assert plan.category("e2e").references >= 1
+    assert plan.unassigned_references >= 1
+    assert plan.references == (plan.category("unit").references + plan.category("e2e").references
+                               + plan.unassigned_references)
+
+
+def test_files_without_a_needle_are_never_decoded_or_parsed(campaign: Campaign) -> None:
+    tree = CountingTree(FILES)
+    plan_campaign(campaign, tree)
+    assert "tests/unit/test_clean.py" not in tree.decoded
+    assert "docs/conf.py" not in tree.decoded
+    assert "tests/unit/test_a.py" in tree.decoded
+
+
+def test_a_campaign_with_no_match_plans_empty_categories(campaign: Campaign) -> None:
+    plan = plan_campaign(campaign, MemoryTree({"a.py": "pass\n"}))
+    assert plan.to_json() == {
+        "categories": [{"name": "unit", "priority": 0, "files": [], "references": 0},
+                       {"name": "e2e", "priority": 1, "files": [], "references": 0}],
+        "unassigned": [],
+    }
+
+
+def test_plan_of_the_demo_sample(tmp_path: Path) -> None:
+    from bot.demo.sample import CAMPAIGN_FILE, FOLDERS, generate_sample_repo
+
+    sample = generate_sample_repo(tmp_path / "sample")
+    campaign = load_campaign(CAMPAIGN_FILE)
+    plan = plan_campaign(campaign, DirectoryTree(sample.root))
+    data = plan.to_json()
+    assert [c["name"] for c in data["categories"]] == ["mission-critical", "integration", "e2e", "unit"]
+    for category, folder in zip(plan.categories, FOLDERS, strict=True):
+        assert category.files, category.name
+        assert all(path.startswith(folder + "/") for path in category.files)
+        assert category.references >= sample.imports_per_folder[folder]
+    assert sample.aliased_import in {p for c in plan.categories for p in c.files}
+    assert all(not path.startswith("tests/") for path in data["unassigned"])

@@ -1,0 +1,127 @@
+"""bot.engine.validate: per-file checks, and the test comparison with a real pytest baseline."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.campaign.load import parse_campaign
+from bot.campaign.spec import Campaign
+from bot.engine.results import FileResult, Finding, FindingKind, Outcome
+from bot.engine.validate import TestComparison, TestOutcome, validate_category
+from bot.testrun import compare_tests
+
+CAMPAIGN = """\
+campaign: engine-move
+title: Move the engine
+rules:
+  - move: old_pkg.engines.Engine
+    to: new_pkg.engines.Engine
+categories:
+  - {name: unit, priority: 0, paths: ["tests/**/*.py"]}
+"""
+OLD = "from old_pkg.engines import Engine\n\n\ndef make():\n    return Engine()\n"
+NEW = "from new_pkg.engines import Engine\n\n\ndef make():\n    return Engine()\n"
+PYTEST = f"{shlex.quote(sys.executable)} -m pytest -q -p no:cacheprovider {{files}}"
+
+
+@pytest.fixture
+def campaign() -> Campaign:
+    return parse_campaign(CAMPAIGN, "campaign.yml")
+
+
+def _changed(path: str, old: str, new: str, *findings: Finding) -> FileResult:
+    return FileResult(path, Outcome.CHANGED, old, new, findings)
+
+
+def test_a_clean_change_passes(campaign: Campaign) -> None:
+    report = validate_category(campaign, "unit", [_changed("tests/a.py", OLD, NEW)], None, {"unit": 0})
+    (check,) = report.files
+    assert check.compiles and check.references_removed == 2 and not check.references_left  # import and call
+    assert report.ok
+    assert report.totals["references_removed"] == 2
+
+
+def test_a_reference_left_fails_and_is_counted(campaign: Campaign) -> None:
+    half = NEW + "\nimport old_pkg.engines\nx = old_pkg.engines.Engine\n"
+    report = validate_category(campaign, "unit", [_changed("tests/a.py", OLD, half)], None, {"unit": 1})
+    (check,) = report.files
+    assert len(check.references_left) == 1
+    assert check.references_left[0].line == 8
+    assert not report.ok
+    assert report.to_json()["files"][0]["references_left"] == 1
+
+
+def test_a_syntax_error_fails_with_its_line(campaign: Campaign) -> None:
+    broken = NEW + "\ndef oops(:\n    pass\n"
+    report = validate_category(campaign, "unit", [_changed("tests/a.py", OLD, broken)], None, {})
+    (check,) = report.files
+    assert not check.compiles
+    assert check.compile_line == 7
+    assert check.compile_error is not None and check.compile_error.startswith("line 7:")
+    assert not report.ok
+
+
+def test_unmappable_calls_and_untouched_files_are_listed(campaign: Campaign) -> None:
+    unmappable = Finding("tests/a.py", 5, FindingKind.UNMAPPABLE_CALL, "call old_pkg.engines.Engine", "**kwargs")
+    parse_error = Finding("tests/b.py", 3, FindingKind.PARSE_ERROR, "", "invalid syntax")
+    results = [
+        _changed("tests/a.py", OLD, NEW, unmappable),
+        FileResult("tests/b.py", Outcome.FAILED, "x = (", "x = (", (parse_error,)),
+        FileResult("tests/c.py", Outcome.UNCHANGED, "pass\n", "pass\n"),
+    ]
+    report = validate_category(campaign, "unit", results, None, {"unit": 1, "(unassigned)": 2})
+    assert [f.path for f in report.files] == ["tests/a.py"]
+    assert report.files[0].unmappable == (unmappable,)
+    assert [r.path for r in report.not_changed] == ["tests/b.py"]
+    data = report.to_json()
+    assert data["files"][0]["unmappable"] == [{"line": 5, "message": "**kwargs"}]
+    assert data["not_changed"][0]["findings"][0]["line"] == 3
+    assert data["totals"]["remaining_references"] == 3
+    assert report.ok  # unmappable calls are for a human, but they do not fail validation
+
+
+def _outcome(code: int, *failed: str, timed_out: bool = False) -> TestOutcome:
+    return TestOutcome(code, frozenset(failed), timed_out)
+
+
+@pytest.mark.parametrize(
+    ("baseline", "after", "ok"),
+    [
+        (_outcome(0), _outcome(0), True),
+        (_outcome(1, "t.py::a"), _outcome(1, "t.py::a"), True),
+        (_outcome(0), _outcome(1, "t.py::a"), False),
+        (None, _outcome(1, "t.py::a"), False),
+        (_outcome(0), _outcome(2), False),  # crashed without naming a test
+        (_outcome(2), _outcome(2), True),  # crashed the same way before the change
+        (_outcome(0), _outcome(-1, timed_out=True), False),
+        (_outcome(0), _outcome(5), True),  # nothing collected
+    ],
+)
+def test_comparison_verdicts(baseline: TestOutcome | None, after: TestOutcome, ok: bool) -> None:
+    assert TestComparison(baseline, after).ok is ok
+
+
+def _project(root: Path, test_source: str) -> Path:
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_engine.py").write_text(test_source)
+    return root
+
+
+def test_baseline_with_real_pytest_only_new_failures_count(campaign: Campaign, tmp_path: Path) -> None:
+    """A test failing before and after is not the change's fault; a test the change breaks is."""
+    before = ("def test_flaky_before():\n    assert False\n\n"
+              "def test_engine():\n    assert 'old' == 'old'\n")
+    after = ("def test_flaky_before():\n    assert False\n\n"
+             "def test_engine():\n    assert 'new' == 'old'\n")
+    base, work = _project(tmp_path / "base", before), _project(tmp_path / "work", after)
+    tests = compare_tests(PYTEST, ["tests/test_engine.py"], work, 60, baseline_cwd=base)
+    results = [_changed("tests/test_engine.py", OLD + before, NEW + after)]
+    report = validate_category(campaign, "unit", results, tests, {"unit": 0})
+    assert tests.new_failures == {"tests/test_engine.py::test_engine"}
+    assert not report.ok
+    assert report.to_json()["tests"]["new_failures"] == ["tests/test_engine.py::test_engine"]
+    assert report.totals["new_test_failures"] == 1
