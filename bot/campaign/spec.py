@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class AliasMode(str, Enum):
+class AliasMode(StrEnum):
     """How a `move` treats the names a file uses for the moved thing."""
 
     RENAME = "rename"  #: usages follow the new name (default)
     KEEP = "keep"  #: `import New as Old`, so usages stay untouched
 
 
-class Order(str, Enum):
+class Order(StrEnum):
     SEQUENTIAL = "sequential"
     PARALLEL = "parallel"
 
 
-class OnFailure(str, Enum):
+class OnFailure(StrEnum):
     CLOSE = "close"
     KEEP = "keep"
 
 
-class MergeMethod(str, Enum):
+class MergeMethod(StrEnum):
     SQUASH = "squash"
     MERGE = "merge"
     REBASE = "rebase"

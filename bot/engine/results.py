@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class FindingKind(str, Enum):
+class FindingKind(StrEnum):
     UNMAPPABLE_CALL = "unmappable-call"  #: a call rule could not bind the arguments safely
     PARSE_ERROR = "parse-error"  #: the file does not parse; it was left alone
     CODEMOD_ERROR = "codemod-error"  #: a codemod raised; the file was left alone
@@ -27,7 +27,7 @@ class Finding:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     CHANGED = "changed"
     UNCHANGED = "unchanged"
     SKIPPED = "skipped"  #: a codemod raised SkipFile

@@ -6,7 +6,7 @@ import base64
 from typing import Any
 
 from tests.fake_github.bare import CommitRecord, TreeEntry
-from tests.fake_github.builders import node_id, user
+from tests.fake_github.builders import node_id
 from tests.fake_github.state import Repo
 
 

@@ -22,6 +22,8 @@ from tests.fake_github.state import BOT_LOGIN
 
 PAT = "ghp_fakegithubtesttoken000000000000000000"
 APP_ID = 4242
+#: PyGithub keyword arguments that drop its built-in pacing between requests
+NO_THROTTLE = {"seconds_between_requests": None, "seconds_between_writes": None}
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,12 @@ def fake_github(tmp_path: Path, github_openapi: tuple[RestSchemas, WebhookSchema
 
 @pytest.fixture
 def github_client(fake_github: FakeGitHub) -> Iterator[Github]:
-    """PyGithub against the fake with the PAT; retries off so fault tests see each answer."""
-    client = Github(base_url=fake_github.api_url, auth=Auth.Token(PAT), retry=None)
+    """PyGithub against the fake with the PAT; retries off so fault tests see each answer.
+
+    PyGithub waits 0.25 s between requests and 1 s between writes by default; against the fake that is
+    pure waiting, so both are off here (the product's client should take them from its settings).
+    """
+    client = Github(base_url=fake_github.api_url, auth=Auth.Token(PAT), retry=None, **NO_THROTTLE)
     try:
         yield client
     finally:

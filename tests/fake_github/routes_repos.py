@@ -85,6 +85,8 @@ def update_ref(fake: FakeGitHub, req: Request) -> Reply:
         raise ApiError(422, "Update is not a fast forward")
     bare.update_ref(repo.bare, ref, sha)
     hooks.push(fake, repo, ref, old, sha, req.login)
+    if ref.startswith("refs/heads/"):
+        hooks.synchronize(fake, repo, old, sha, ref.removeprefix("refs/heads/"), req.login)
     return Reply(200, builders_git.git_ref(fake.api_url, repo, ref, sha))
 
 

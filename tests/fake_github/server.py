@@ -20,8 +20,13 @@ import jwt
 from tests.fake_github import bare, dispatch, routes_checks, routes_issues, routes_pulls, routes_repos
 from tests.fake_github.deliver import Delivery, deliver
 from tests.fake_github.faults import Faults
-from tests.fake_github.openapi_check import (RestSchemas, SchemaError, WebhookSchemas, best_match,
-                                             template_regex)
+from tests.fake_github.openapi_check import (
+    RestSchemas,
+    SchemaError,
+    WebhookSchemas,
+    best_match,
+    template_regex,
+)
 from tests.fake_github.state import BOT_LOGIN, Repo, State
 
 log = logging.getLogger(__name__)
@@ -68,7 +73,8 @@ class FakeGitHub(State):
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self.api_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, name="fake-github", daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-github",
+                         daemon=True).start()
         threading.Thread(target=self._deliver_loop, name="fake-github-hooks", daemon=True).start()
         return self
 
@@ -205,10 +211,10 @@ def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             reply = dispatch.handle_api(fake, self.command, self.path, headers, body)
             operation = fake.router_match(self.command, self.path.split("?")[0])
             name = f"{self.command} {operation[0]}" if operation else f"{self.command} {self.path}"
-            sent = self._send_json(reply, headers)
-            fake.requests.append(RequestRecord(self.command, self.path, name, sent))
+            self._send_json(reply, headers, name)
 
-        def _send_json(self, reply: dispatch.Reply, headers: dict[str, str]) -> int:
+        def _send_json(self, reply: dispatch.Reply, headers: dict[str, str], name: str) -> None:
+            """Logs the request before answering, so a test reading `fake.requests` never races the log."""
             payload = b"" if reply.body is None else dispatch.json.dumps(reply.body).encode()
             out = {"Content-Type": "application/json; charset=utf-8", "X-GitHub-Request-Id": uuid.uuid4().hex[:20],
                    "X-RateLimit-Limit": str(fake.rate_limit_total),
@@ -218,10 +224,11 @@ def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             if self.command == "GET" and reply.status == 200:
                 out["ETag"] = dispatch.etag_of(payload)
                 if headers.get("if-none-match") == out["ETag"]:
+                    fake.requests.append(RequestRecord(self.command, self.path, name, 304))
                     self._send(304, out, b"")
-                    return 304
+                    return
+            fake.requests.append(RequestRecord(self.command, self.path, name, reply.status))
             self._send(reply.status, out | reply.headers, payload)
-            return reply.status
 
         def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
             self.send_response(status)

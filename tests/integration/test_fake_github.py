@@ -9,21 +9,24 @@ import json
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import flask
 import pytest
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, RateLimitExceededException
 from github.Repository import Repository
 
+from tests.fake_github.deliver import deliver, signature
 from tests.fake_github.fixtures import *  # noqa: F403 - the fixtures under test
-from tests.fake_github.fixtures import APP_ID, PAT, AppKey
+from tests.fake_github.fixtures import APP_ID, NO_THROTTLE, PAT, AppKey
 from tests.fake_github.openapi_check import RestSchemas, WebhookSchemas
 from tests.fake_github.server import FakeGitHub
-from tests.payloads.build import PAYLOAD_DIR, load
+from tests.payloads.build import PAYLOAD_DIR, build, load
 
 REPO = "octo-org/widgets"
 FILES = {"README.md": "# widgets\n", "src/app.py": "import old\n", "src/util.py": "X = 1\n"}
@@ -124,6 +127,24 @@ def test_a_502_once_then_success(fake_github: FakeGitHub, repo: Repository) -> N
     assert fake_github.count("GET /repos/{owner}/{repo}/pulls") == 2
 
 
+def test_slow_answers_are_slow(fake_github: FakeGitHub, repo: Repository) -> None:
+    fake_github.slow("GET /repos/{owner}/{repo}", seconds=0.3, times=1)
+    started = time.monotonic()
+    repo.update()
+    assert time.monotonic() - started >= 0.3
+
+
+def test_ref_update_emits_push_and_synchronize(fake_github: FakeGitHub, repo: Repository) -> None:
+    _branch_with_change(fake_github, repo, "feature", "README.md", "# one\n")
+    pr = repo.create_pull(title="x", body="", head="feature", base="main")
+    newer = fake_github.commit_file(REPO, "feature", "README.md", "# two\n")
+    fake_github.emitted.clear()
+    repo.get_git_ref("heads/feature").edit(newer)
+    actions = [(event, payload.get("action")) for event, payload in fake_github.emitted]
+    assert actions == [("push", None), ("pull_request", "synchronize")]
+    assert fake_github.pull(REPO, pr.number).head_sha == newer
+
+
 @pytest.mark.parametrize("kind", ["secondary", "primary"])
 def test_rate_limits_carry_githubs_headers(fake_github: FakeGitHub, repo: Repository, kind: str) -> None:
     fake_github.rate_limit("POST /repos/{owner}/{repo}/pulls", kind=kind, retry_after=7)
@@ -181,15 +202,16 @@ def test_schema_violations_are_detected(github_openapi: tuple[RestSchemas, Webho
 def test_app_jwt_buys_an_installation_token(fake_github: FakeGitHub, repo: Repository,
                                             github_app_key: AppKey) -> None:
     app_auth = Auth.AppAuth(APP_ID, github_app_key.private_pem)
-    integration = GithubIntegration(auth=app_auth, base_url=fake_github.api_url)
+    integration = GithubIntegration(auth=app_auth, base_url=fake_github.api_url, **NO_THROTTLE)
     installation = integration.get_repo_installation("octo-org", "widgets")
     token = integration.get_access_token(installation.id)
     assert token.token.startswith("ghs_") and token.expires_at is not None
-    as_app = Github(base_url=fake_github.api_url, auth=app_auth.get_installation_auth(installation.id), retry=None)
+    as_app = Github(base_url=fake_github.api_url, auth=app_auth.get_installation_auth(installation.id), retry=None,
+                    **NO_THROTTLE)
     assert as_app.get_repo(REPO).default_branch == "main"
     wrong = Auth.AppAuth(APP_ID + 1, github_app_key.private_pem)
     with pytest.raises(GithubException) as refused:
-        GithubIntegration(auth=wrong, base_url=fake_github.api_url).get_repo_installation("octo-org", "widgets")
+        GithubIntegration(auth=wrong, base_url=fake_github.api_url, **NO_THROTTLE).get_repo_installation("octo-org", "widgets")
     assert refused.value.status == 401
 
 
@@ -211,7 +233,7 @@ class _Receiver(BaseHTTPRequestHandler):
 def receiver() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     _Receiver.received = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/webhooks", _Receiver.received
     server.shutdown()
     server.server_close()
@@ -238,6 +260,23 @@ def test_pushed_commit_arrives_as_a_signed_webhook(fake_github: FakeGitHub, repo
     payload = json.loads(body)
     assert payload["after"] == fake_github.branch_sha(REPO, "main")
     assert payload["commits"][0]["added"] == ["added.py"]
+
+
+def test_deliver_signs_for_a_flask_test_client() -> None:
+    app = flask.Flask("receiver")
+    seen: list[tuple[str, str, bytes]] = []
+
+    @app.post("/webhooks")
+    def receive() -> tuple[str, int]:
+        seen.append((flask.request.headers["X-GitHub-Event"], flask.request.headers["X-Hub-Signature-256"],
+                     flask.request.get_data()))
+        return "", 202
+
+    payload = build("pull_request.closed.merged", {"pull_request.merged": False}, number=7)
+    delivery = deliver(app.test_client(), "pull_request", payload, "k")
+    event, sig, body = seen[0]
+    assert (delivery.status, event, json.loads(body)["number"]) == (202, "pull_request", 7)
+    assert sig == signature("k", body) and json.loads(body)["pull_request"]["merged"] is False
 
 
 @pytest.mark.parametrize("path", sorted(PAYLOAD_DIR.glob("*.json")), ids=lambda p: p.name)

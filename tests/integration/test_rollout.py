@@ -190,3 +190,37 @@ def test_dropped_webhook_is_made_up_by_reconcile(world: World, bot: Bot, github_
     assert markers.branch_name("mig", "api") in bot_pulls(world)
     assert world.fake.count("PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge") == 1
     assert len(bot_pulls(world)) == 2
+
+
+@pytest.fixture
+def worker(fake_github: FakeGitHub, tmp_path: Path) -> Any:
+    """A real Celery worker thread on Redis db 9 with the rollout tasks, its forge pointed at the fake."""
+    import redis
+    from celery.contrib.testing.worker import start_worker
+
+    import workers.rollout_tasks  # noqa: F401 - registers the rollout tasks on every app
+    from tests.fake_github.fixtures import PAT
+    from workers.celery_app import make_celery
+
+    url = "redis://127.0.0.1:6379/9"
+    settings = Settings(token=PAT, api_url=fake_github.api_url, redis_url=url, workdir=str(tmp_path))
+    app = make_celery(settings)
+    app.conf.update(include=["workers.tasks", "workers.rollout_tasks"])
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING",
+                          queues=["events", "migrations"]):
+            yield app
+    finally:
+        client.flushdb()
+
+
+def test_judge_checks_through_a_real_worker(world: World, worker: Any) -> None:
+    pull = world.open_bot_pull("core")
+    world.check(pull.head_sha, "failure")
+    result = worker.send_task(JUDGE_CHECKS, kwargs={"repo": REPO, "installation_id": None, "sha": pull.head_sha})
+    assert result.get(timeout=60) == [f"comment #{pull.number}", f"addlabels #{pull.number}", f"close #{pull.number}"]
+    assert world.pull(pull.number).state == "closed"
+    again = worker.send_task(JUDGE_CHECKS, kwargs={"repo": REPO, "installation_id": None, "sha": pull.head_sha})
+    assert again.get(timeout=60) == []

@@ -31,10 +31,19 @@ def _campaign_text(rollout: str | None = None) -> str:
     return text
 
 
+#: test files kept per category folder: enough to show the orchestration, few enough to stay fast
+KEEP_PER_FOLDER = 3
+
+
 @pytest.fixture(scope="module")
 def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo sample, trimmed to a few test files per category folder."""
     path = tmp_path_factory.mktemp("sample") / "repo"
     generate_sample_repo(path)
+    for folder in ("mission_critical", "integration", "e2e", "unit"):
+        tests = sorted((path / "tests" / folder).rglob("test_*.py"))
+        for extra in tests[KEEP_PER_FOLDER:]:
+            extra.unlink()
     return path
 
 
@@ -133,6 +142,10 @@ def test_a_broken_campaign_is_permanent_with_its_line(tmp_path: Path, sample_tem
     forge, sha = _repository(tmp_path / "forge", sample_template, _campaign_text().replace("move:", "moove:"))
     with pytest.raises(Permanent, match=re.escape(CAMPAIGN_PATH) + r":\d+"):
         jobs.start_campaign(forge, REPO, sha, CAMPAIGN_PATH, enqueue=lambda n, k: None, workdir=tmp_path)
+
+
+
+def test_an_unknown_category_is_permanent(sample: tuple[LocalForge, str], tmp_path: Path) -> None:
+    forge, sha = sample
     with pytest.raises(Permanent, match="no category"):
-        jobs.migrate_category(forge, REPO, sha, ".github/migrations/execution-engine-ssot.yml", "nope",
-                              workdir=tmp_path, lock=ThreadRepoLock())
+        jobs.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, "nope", workdir=tmp_path, lock=ThreadRepoLock())
