@@ -25,6 +25,8 @@ RouteKey = tuple[str, str | None]
 HANDLER_MODULES: tuple[str, ...] = (
     "bot.handlers.campaigns",
     "bot.handlers.lifecycle",
+    "bot.handlers.checks",
+    "bot.handlers.pulls",
 )
 
 

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from kombu.exceptions import KombuError
 
 from bot import metrics, routes
+from bot.enqueue import publisher_for
 from bot.handlers import Job
 from bot.signature import verify
 
@@ -119,9 +120,9 @@ def _forget(client: Any, delivery: str) -> None:
 
 
 def _enqueue(services: Services, jobs: list[Job]) -> None:
+    """Every job's message is on the broker when this returns (Celery's format, see bot.enqueue)."""
+    publisher_for(services.celery).publish(jobs)
     for job in jobs:
-        # The web side never reads results: ignore_result skips subscribing to the result backend per send.
-        services.celery.send_task(job.task, kwargs=dict(job.kwargs), queue=job.queue, ignore_result=True)
         metrics.JOBS_QUEUED.labels(task=job.task, queue=job.queue).inc()
 
 

@@ -52,7 +52,6 @@ class DemoResult:
     sample: SampleRepo
     campaign: str
     categories: tuple[CategoryOutcome, ...]  #: in rollout order
-    remaining_references: int  #: references left in the repository once every category is applied
 
 
 def run_demo(workdir: Path | None = None) -> DemoResult:
@@ -71,9 +70,8 @@ def run_demo(workdir: Path | None = None) -> DemoResult:
     campaign = parse_campaign(campaign_text, source=CAMPAIGN_PATH)
     forge = LocalForge(root)
     results = _run_tasks(root, forge, sha, [c.name for c in campaign.categories])
-    outcomes = tuple(_outcome(campaign.id, name, results.get(name)) for name in results)
-    remaining = _remaining(outcomes, campaign.id, forge)
-    return DemoResult(root, repository, sample, campaign.id, outcomes, remaining)
+    outcomes = tuple(_outcome(campaign.id, c.name, results.get(c.name)) for c in campaign.categories)
+    return DemoResult(root, repository, sample, campaign.id, outcomes)
 
 
 def _eager_app(root: Path) -> Celery:
@@ -103,11 +101,10 @@ def _collected(into: dict[str, dict[str, Any]]) -> Iterator[None]:
 
 def _run_tasks(root: Path, forge: LocalForge, sha: str, categories: list[str]) -> dict[str, dict[str, Any]]:
     from workers import tasks
+    from workers.celery_app import settings_of
     from workers.locks import ThreadRepoLock
 
     app = _eager_app(root)
-    from workers.celery_app import settings_of
-
     runtime = tasks.Runtime(settings_of(app), lambda installation_id: forge, ThreadRepoLock())
     results: dict[str, dict[str, Any]] = {}
     ids = {"repo": REPO, "installation_id": None, "sha": sha}
@@ -137,17 +134,3 @@ def _outcome(campaign_id: str, category: str, result: Mapping[str, Any] | None) 
         draft=result.get("draft", False),
         body=result.get("body", ""),
     )
-
-
-def _remaining(outcomes: tuple[CategoryOutcome, ...], campaign_id: str, forge: LocalForge) -> int:
-    """References still left once every category's PR is in: the last PR's campaign-wide count, less what
-    the categories after it removed (each PR counts from the default branch, not from the others)."""
-    total_before = sum(o.references_removed for o in outcomes)
-    first = next((o for o in outcomes if o.body), None)
-    if first is None:
-        return 0
-    import re
-
-    match = re.search(r"(\d+) reference\(s\) to migrated names are left", first.body)
-    left_after_first = int(match.group(1)) if match else 0
-    return max(left_after_first - (total_before - first.references_removed), 0)

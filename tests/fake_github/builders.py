@@ -75,7 +75,7 @@ def repository(base: str, repo: Repo, permission: str | None = "admin", full: bo
 def label(base: str, repo: Repo, name: str) -> dict[str, Any]:
     ident = repo.label_ids.setdefault(name, 5000 + len(repo.label_ids))
     return {"id": ident, "node_id": node_id("LA", ident), "url": f"{base}/repos/{repo.full_name}/labels/{name}",
-            "name": name, "description": None, "color": "ededed", "default": False}
+            "name": name, "description": "", "color": "ededed", "default": False}
 
 
 def _ref_side(base: str, repo: Repo, branch: str, sha: str) -> dict[str, Any]:
