@@ -239,7 +239,8 @@ def _err(message: str) -> None:
 def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
     from rich.console import Console  # rich costs start-up time; only when shown
 
-    return Console(stderr=stderr, highlight=False)
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, highlight=False, width=None if stream.isatty() else 160)  # no cut paths
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 import redis
+import redis.lock
 from redis.exceptions import LockError
 
 from bot.forge.base import Retryable
@@ -16,8 +17,9 @@ from bot.forge.base import Retryable
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "migration-bot:lock:"
-#: longer than any migration (clone + apply + two test runs): a dead worker's lock still expires
-LOCK_TIMEOUT_S = 1800.0
+#: the lock's time to live; a live holder renews it every third of that, so a killed worker's lock
+#: is free again within this many seconds while a long migration keeps it as long as it runs
+LOCK_TIMEOUT_S = 60.0
 #: how long a task waits for the lock before it gives the worker back and retries later
 WAIT_S = 10.0
 RETRY_AFTER_S = 30.0
@@ -47,21 +49,37 @@ class RedisRepoLock:
 
     @contextlib.contextmanager
     def hold(self, repo: str) -> Iterator[None]:
-        lock = self._client.lock(lock_key(repo), timeout=self._timeout_s, blocking_timeout=self._wait_s)
+        # not thread-local: the renewer thread must see the token the holder got
+        lock = self._client.lock(lock_key(repo), timeout=self._timeout_s, blocking_timeout=self._wait_s,
+                                 thread_local=False)
         try:
             acquired = lock.acquire()
         except redis.RedisError as error:
             raise Retryable(f"lock for {repo}: Redis unavailable ({type(error).__name__})", RETRY_AFTER_S) from None
         if not acquired:
             raise Retryable(f"{repo} is being migrated by another worker", after_s=RETRY_AFTER_S)
+        stop = threading.Event()
+        renewer = threading.Thread(target=self._renew, args=(lock, repo, stop), daemon=True,
+                                   name=f"lock-renewer:{repo}")
+        renewer.start()
         try:
             yield
         finally:
+            stop.set()
+            renewer.join()
             try:
                 lock.release()
             except (LockError, redis.RedisError):
                 # expired while held: another worker may hold it now, and its lease-checked push protects us
                 log.warning("repository lock expired before release", extra={"repo": repo})
+
+    def _renew(self, lock: redis.lock.Lock, repo: str, stop: threading.Event) -> None:
+        while not stop.wait(self._timeout_s / 3):
+            try:
+                lock.reacquire()
+            except (LockError, redis.RedisError):
+                log.warning("could not renew the repository lock", extra={"repo": repo})
+                return
 
 
 class ThreadRepoLock:

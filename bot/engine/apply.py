@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 #: below this many candidate files the pool's start-up costs more than it saves
 SERIAL_BELOW = 8
 #: chunks per worker: small enough to balance big and small files, large enough to amortise pickling
-CHUNKS_PER_WORKER = 4
+CHUNKS_PER_WORKER = 8
 
 Progress = Callable[[int, int], None]  #: (files done, files in total)
 _Item = tuple[str, str]  #: (path, source)
@@ -64,20 +64,20 @@ def _transform_all(rules: tuple[Rule, ...], items: list[_Item], jobs: int | None
     workers = min(jobs or os.cpu_count() or 1, max(1, len(items)))
     if workers <= 1 or len(items) < SERIAL_BELOW or multiprocessing.current_process().daemon:
         return _serial(rules, items, root, progress)
-    chunks = _chunks(items, workers * CHUNKS_PER_WORKER)
-    out: list[FileResult] = []
+    done: dict[str, FileResult] = {}
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                                  initializer=_init_worker, initargs=(rules, root)) as pool:
-            for chunk_results in pool.map(_transform_chunk, chunks):
-                out.extend(chunk_results)
+            futures = [pool.submit(_transform_chunk, chunk) for chunk in _chunks(items, workers)]
+            for future in as_completed(futures):
+                done.update((result.path, result) for result in future.result())
                 if progress:
-                    progress(len(out), len(items))
+                    progress(len(done), len(items))
     except BrokenProcessPool:
-        log.warning("a worker process died; finishing the remaining %d files in this process",
-                    len(items) - len(out))
-        out.extend(_serial(rules, items[len(out):], root, None))
-    return out
+        rest = [item for item in items if item[0] not in done]
+        log.warning("a worker process died; finishing the remaining %d files in this process", len(rest))
+        done.update((result.path, result) for result in _serial(rules, rest, root, None))
+    return [done[path] for path, _ in items]
 
 
 def _serial(rules: tuple[Rule, ...], items: list[_Item], root: str | None,
@@ -90,9 +90,20 @@ def _serial(rules: tuple[Rule, ...], items: list[_Item], root: str | None,
     return out
 
 
-def _chunks(items: list[_Item], count: int) -> list[list[_Item]]:
-    size = max(1, -(-len(items) // count))
-    return [items[i:i + size] for i in range(0, len(items), size)]
+def _chunks(items: list[_Item], workers: int) -> list[list[_Item]]:
+    """Largest files first, grouped into chunks of about equal size: the big files start early and
+    alone, the small ones travel together (longest-processing-time-first scheduling)."""
+    ordered = sorted(items, key=lambda item: len(item[1]), reverse=True)
+    target = sum(len(source) for _, source in items) / (workers * CHUNKS_PER_WORKER)
+    chunks: list[list[_Item]] = [[]]
+    size = 0
+    for item in ordered:
+        if chunks[-1] and size >= target:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += len(item[1])
+    return chunks
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -76,6 +77,8 @@ def mentioning(tree: RepoTree, paths: Iterable[str], needles_: Sequence[str]) ->
 def plan_campaign(campaign: Campaign, tree: RepoTree, *, user_root: str | Path | None = None) -> Plan:
     """Files that mention a migrated name (references > 0, or the rules would change them), by category.
 
+    A candidate that does not parse is listed with 0 references, so applying its category reports it.
+
     Cost grows with the candidate files, not the repository: only files passing the textual prefilter
     are decoded and parsed. A dry run of the rules happens only for campaigns with rules other than
     `move` (whose effect reference counting cannot see), and only for candidates without references.
@@ -101,9 +104,19 @@ def _mentions(campaign: Campaign, tree: RepoTree, path: str, dry_run: bool, root
     count = len(find_references(path, source, campaign.migrated_names)) if campaign.migrated_names else 0
     if count:
         return count
+    if not _parses(source):
+        return 0  # it mentions a migrated name and cannot be read further: apply will report it
     if dry_run and transform_source(path, source, campaign.rules, user_root=root).changed:
         return 0
     return None
+
+
+def _parses(source: str) -> bool:
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def _group(campaign: Campaign, counts: dict[str, int]) -> Plan:

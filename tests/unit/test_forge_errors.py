@@ -35,7 +35,6 @@ def test_rate_limit_wait(status: int, headers: dict[str, str], expected: float |
 
 @pytest.fixture()
 def forge(fake_github: FakeGitHub) -> GitHubForge:
-    fake_github.auto_webhooks = False  # these tests read the fake's state, not its webhooks
     fake_github.create_repo(REPO, files={"a.py": "x = 1\n"})
     return GitHubForge(Settings(token=PAT, api_url=fake_github.api_url), None)
 

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.testrun import NOT_STARTED, clean_environment, command_argv, compare_tests, failed_node_ids, run_tests
+from bot.testrun import (
+    NOT_STARTED,
+    clean_environment,
+    command_argv,
+    compare_tests,
+    failed_node_ids,
+    run_tests,
+)
 
 PYTEST = f"{shlex.quote(sys.executable)} -m pytest -q -p no:cacheprovider {{files}}"
 
