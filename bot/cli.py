@@ -28,7 +28,7 @@ from bot.engine.report import render_summary
 from bot.engine.results import FileResult, FindingKind, Outcome
 from bot.engine.tree import DirectoryTree
 from bot.engine.validate import validate_category
-from bot.gitops import GitError, changed_files, temporary_worktree
+from bot.gitops import GitError, changed_files, head_sha, temporary_worktree
 from bot.testrun import compare_tests, is_test_file
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REPO = 0, 1, 2, 3
@@ -147,6 +147,7 @@ def run_validate(args: argparse.Namespace) -> int:
     campaign = load_campaign(args.campaign)
     work = _tree(args.repo)
     category = _category(campaign, args.category)
+    head_sha(work.root)  # a clear error when this is not a git checkout
     changed = {p for p in changed_files(work.root)
                if _in_scope(campaign, p, category) and (work.root / p).is_file()}
     with temporary_worktree(work.root, "HEAD") as head:
@@ -273,8 +274,7 @@ def _print_apply(results: list[FileResult], *, to_stderr: bool, written: bool) -
 
     console = _console(stderr=to_stderr)
     changed = sum(r.changed for r in results)
-    verb = "rewritten" if written else "would change"
-    console.print(f"{len(results)} candidate file(s), {changed} {verb}")
+    console.print(f"{len(results)} candidate file(s), {changed} {'rewritten' if written else 'would change'}")
     findings = [f for r in results for f in r.findings]
     if findings:
         table = Table(title="Findings")
