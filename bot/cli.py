@@ -34,6 +34,8 @@ from bot.testrun import compare_tests, is_test_file
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REPO = 0, 1, 2, 3
 #: candidate files from which a run counts as long enough for a progress bar (on a terminal only)
 PROGRESS_FROM = 50
+#: the plan table lists file names up to this many files, counts beyond
+PLAN_LISTS_UP_TO = 40
 _HUMAN_KINDS = (FindingKind.UNMAPPABLE_CALL, FindingKind.PARSE_ERROR, FindingKind.CODEMOD_ERROR)
 
 
@@ -188,12 +190,26 @@ def _current_results(campaign: Campaign, head: DirectoryTree, work: DirectoryTre
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    try:
-        from bot.demo.pipeline import run_demo as demo  # optional until the demo lands
-    except ImportError as error:
-        raise CliError(EXIT_USAGE, f"the demo is not available: {error}") from None
+    """Exit 0 when every category got its PR and every planted hard case was reported; else 1."""
+    from bot.demo.pipeline import run_demo as demo
+    from bot.demo.render import campaign_table, hard_case_table, hard_cases
+
+    console = _console()
+    console.print("Building the sample repository and running the campaign through the local pipeline...")
     result = demo(Path(args.dest)) if args.dest else demo()
-    return result if isinstance(result, int) else EXIT_OK
+    sample = result.sample
+    per_folder = ", ".join(f"{folder} {n}" for folder, n in sample.imports_per_folder.items())
+    console.print(f"Sample repository: {result.repository} ({sample.total_imports} deprecated imports: {per_folder})")
+    for c in result.categories:
+        console.rule(f"PR #{c.pull_number} {c.branch}" + (" (draft)" if c.draft else ""))
+        _print_markdown(c.body or f"({c.result}: no pull request)")
+    console.rule()
+    console.print(campaign_table(result))
+    cases = hard_cases(result)
+    console.print(hard_case_table(cases))
+    console.print(f"Branches and PR records are kept in {result.root} for a look.")
+    opened = all(c.pull_number is not None for c in result.categories)
+    return EXIT_OK if opened and all(case.reported for case in cases) else EXIT_FINDINGS
 
 
 # --- helpers -------------------------------------------------------------------------------------------
@@ -263,10 +279,17 @@ def _print_plan(plan: Plan) -> None:
     table = Table(title="Plan")
     for column in ("priority", "category", "files", "references"):
         table.add_column(column)
+    listed = sum(len(c.files) for c in plan.categories) + len(plan.unassigned) <= PLAN_LISTS_UP_TO
+
+    def files(paths: Sequence[str]) -> str:
+        return ("\n".join(paths) or "-") if listed else str(len(paths))
+
     for c in plan.categories:
-        table.add_row(str(c.priority), c.name, "\n".join(c.files) or "-", str(c.references))
-    table.add_row("", "[bold]unassigned[/bold]", "\n".join(plan.unassigned) or "-", str(plan.unassigned_references))
+        table.add_row(str(c.priority), c.name, files(c.files), str(c.references))
+    table.add_row("", "[bold]unassigned[/bold]", files(plan.unassigned), str(plan.unassigned_references))
     _console().print(table)
+    if not listed:
+        _console().print("(file counts shown; --json lists every file)")
 
 
 def _print_apply(results: list[FileResult], *, to_stderr: bool, written: bool) -> None:
