@@ -5,16 +5,15 @@ Most of it is avoidable without leaving Celery's protocol:
 
 - kombu's Redis channel builds a new ``redis.Redis`` for every publish (``conn_or_acquire`` ->
   ``_create_client``; redis-py 8 fills a ~170-entry callback table in each constructor), ~0.35 ms.
-  ``_ReusedClientChannel`` keeps one client per channel, over the very connection pool the stock
-  channel would use.
+  ``_ReusedClientChannel`` keeps one client per channel, holding one connection of the stock pool.
 - ``send_task`` re-routes, looks the task up, acquires a pooled producer and ``saferepr``s the arguments.
-  A Job already names its queue, and its kwargs are a few ids, so the message is built with
+  A Job already names its queue and its kwargs are a few ids, so the message is built with
   ``app.amqp.create_task_message`` (argsrepr from plain ``repr``) and sent with ``app.amqp.send_task_message``
-  over one producer per thread, whose connection lives as long as the process.
+  over one producer per thread, whose connection lives as long as the thread.
 
-The result is the message ``send_task`` would publish (same headers, body and properties, a real worker
-consumes it), with the app's publish retry policy; broker trouble raises ``kombu.exceptions.OperationalError``.
-Brokers other than ``redis://``, and eager apps, go through the stock ``send_task``.
+The messages are the ones ``send_task`` would publish (same headers, body and properties; a real worker
+consumes them), under the app's publish retry policy; broker trouble raises ``kombu.exceptions.OperationalError``
+or a ``redis.RedisError``. Brokers other than ``redis://`` and eager apps go through the stock ``send_task``.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -42,12 +41,11 @@ FAST_SCHEMES = frozenset({"redis"})
 
 
 class _ReusedClientChannel(redis_transport.Channel):
-    """kombu's Redis channel with one synchronous client for the channel's life instead of one per command.
+    """kombu's Redis channel with one synchronous client for its life instead of one per command.
 
-    The client is built like the stock ``_create_client`` (same pool, key prefix, credentials) and holds
-    one pooled connection (``single_connection_client``), which skips the pool's checkout, liveness poll
-    and return on every command. A Publisher gives each thread its own connection, hence its own channel;
-    the client's lock keeps it correct even if a channel were shared.
+    The client is built like the stock ``_create_client`` (same pool, key prefix, credentials) and holds one
+    pooled connection (``single_connection_client``), which skips the pool's checkout, liveness poll and
+    return on every command. A Publisher gives each thread its own connection, hence its own channel.
     """
 
     @cached_property
@@ -73,11 +71,18 @@ class _ReusedClientTransport(redis_transport.Transport):
     Channel = _ReusedClientChannel
 
 
+@dataclass(frozen=True)
+class _ThreadProducer:
+    producer: Producer
+    origin: str  #: the ``origin`` header send_task would compute per message ("gen<pid>@<host>")
+    declared: set[str]  #: queue names declared on this producer's connection
+
+
 class Publisher:
     """Sends Jobs for one Celery app; share one per process (``publisher_for``), it is thread-safe.
 
-    Each thread gets its own kombu connection and producer on first use (kombu producers are not meant
-    to be shared between threads); they live as long as the thread, so no publish pays for a connect.
+    Each thread gets its own kombu connection and producer on first use (kombu producers are not meant to
+    be shared between threads); they live as long as the thread, so no publish pays for a connect.
     """
 
     def __init__(self, celery: Celery) -> None:
@@ -86,12 +91,20 @@ class Publisher:
         self._local = threading.local()
 
     def publish(self, jobs: Sequence[Job]) -> list[str]:
-        """Put each job's message on its queue, in order; the task ids. Raises on broker trouble
-        (after the app's ``task_publish_retry_policy``), leaving earlier jobs of `jobs` published."""
+        """Put each job's message on its queue, in order; the task ids. Raises on broker trouble (after the
+        app's ``task_publish_retry_policy``), leaving earlier jobs of `jobs` published."""
         if not self.fast:
             return [self._send_stock(job) for job in jobs]
         thread = self._thread()
-        return [self._send(thread, job) for job in jobs]
+        try:
+            return [self._send(thread, job) for job in jobs]
+        except Exception:
+            # kombu's retries may leave the producer on a closed channel; like the stock producer pool,
+            # which replaces a connection that saw an error, start this thread afresh next time.
+            self._local.producer = None
+            with suppress(Exception):
+                thread.producer.connection.collect()
+            raise
 
     def _send(self, thread: _ThreadProducer, job: Job) -> str:
         amqp, task_id, kwargs = self.celery.amqp, uuid(), dict(job.kwargs)
@@ -106,8 +119,8 @@ class Publisher:
             argsrepr="()",
             kwargsrepr=repr(kwargs)[: amqp.kwargsrepr_maxsize],
         )
-        # Celery declares the queue on every publish, answered from a per-connection cache after the
-        # first; declaring once per producer skips two kombu entity copies per message.
+        # Celery declares the queue on every publish, answered from a per-connection cache after the first;
+        # declaring once per producer skips two kombu entity copies per message.
         declare = [] if job.queue in thread.declared else None
         with thread.producer.connection._reraise_as_library_errors():
             amqp.send_task_message(thread.producer, job.task, message, queue=job.queue, declare=declare)
@@ -128,13 +141,6 @@ class Publisher:
             mine = _ThreadProducer(producer, anon_nodename(), set())
             self._local.producer = mine
         return mine
-
-
-@dataclass(frozen=True)
-class _ThreadProducer:
-    producer: Producer
-    origin: str  #: the ``origin`` header send_task would compute per message ("gen<pid>@<host>")
-    declared: set[str]  #: queue names declared on this producer's connection
 
 
 def _broker_scheme(celery: Celery) -> str:

@@ -1,4 +1,4 @@
-"""POST /webhooks: size cap -> signature -> JSON -> dedupe -> route -> enqueue -> 202. And GET /healthz."""
+"""POST /webhooks: size cap -> signature -> JSON -> route -> dedupe -> enqueue -> 202. And GET /healthz."""
 
 from __future__ import annotations
 
@@ -72,16 +72,16 @@ def _receive(services: Services, delivery: str, event: str) -> tuple[Response, i
         return _answer(event, "bad_json", 400, error="body is not a JSON object")
     if not delivery or not event:
         return _answer(event, "bad_headers", 400, error="X-GitHub-Delivery and X-GitHub-Event are required")
-    if not _first_sighting(services, delivery):
-        log.info("duplicate delivery", extra={"delivery_id": delivery, "event": event})
-        return _answer(event, "duplicate", 200, duplicate=True, delivery=delivery)
     jobs = routes.route(event, payload, settings)
     try:
-        _enqueue(services, jobs)
+        fresh = _queue_once(services, delivery, jobs)
     except _BROKER_ERRORS:
         log.exception("enqueue failed", extra={"delivery_id": delivery, "event": event})
         _forget(services.redis, delivery)
         return _answer(event, "unavailable", 503, error="broker unavailable", delivery=delivery)
+    if not fresh:
+        log.info("duplicate delivery", extra={"delivery_id": delivery, "event": event})
+        return _answer(event, "duplicate", 200, duplicate=True, delivery=delivery)
     log.info(
         "delivery queued", extra={"delivery_id": delivery, "event": event, "tasks": [j.task for j in jobs]}
     )
@@ -144,11 +144,18 @@ def _forget(client: Any, delivery: str) -> None:
         log.warning("could not release delivery key", extra={"delivery_id": delivery}, exc_info=True)
 
 
-def _enqueue(services: Services, jobs: list[Job]) -> None:
-    """Every job's message is on the broker when this returns (Celery's format, see bot.enqueue)."""
+def _queue_once(services: Services, delivery: str, jobs: list[Job]) -> bool:
+    """Record the delivery, then queue its jobs; False when it was seen before (then nothing is queued).
+
+    Every job's message is on the broker when this returns True (Celery's format, see bot.enqueue).
+    Broker trouble raises (one of _BROKER_ERRORS).
+    """
+    if not _first_sighting(services, delivery):
+        return False
     publisher_for(services.celery).publish(jobs)
     for job in jobs:
         metrics.JOBS_QUEUED.labels(task=job.task, queue=job.queue).inc()
+    return True
 
 
 @blueprint.get("/healthz")

@@ -9,6 +9,7 @@ import base64
 import io
 import json
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -201,6 +202,25 @@ def test_replayed_delivery_is_acknowledged_and_not_queued_again(
     assert (replay.status_code, replay.json["duplicate"]) == (200, True)
     assert len(broker.messages("events")) == 1
     assert 0 < dedupe.ttl(DELIVERY_KEY.format(delivery)) <= 86400
+
+
+def test_concurrent_replays_queue_once(client: FlaskClient, broker: Broker, dedupe: redis.Redis) -> None:
+    """Eight threads (each with its own dedupe client and producer) race one delivery id: one wins."""
+    delivery, statuses, lock = f"test-{uuid.uuid4()}", [], threading.Lock()
+    app = client.application
+
+    def send() -> None:
+        status = deliver(app.test_client(), "push", PUSH, delivery=delivery).status_code
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] * 7 + [202]
+    assert len(broker.messages("events")) == 1
 
 
 def test_broker_down_answers_503_and_releases_the_delivery(
