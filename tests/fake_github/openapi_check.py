@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,10 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
-OPENAPI_DIR = Path("/work/shared/github-openapi")
+#: GitHub's published descriptions live in shared/, beside the project's checkout (override: GITHUB_OPENAPI_DIR)
+OPENAPI_DIR = Path(
+    os.environ.get("GITHUB_OPENAPI_DIR") or Path(__file__).resolve().parents[3] / "shared" / "github-openapi"
+)
 REST_FILE = OPENAPI_DIR / "api.github.com.json"
 WEBHOOKS_FILE = OPENAPI_DIR / "webhooks.json"
 _REST_URI = "urn:github:rest"
