@@ -13,6 +13,7 @@ from celery import Celery
 from flask import Flask
 
 from bot import metrics, webhooks
+from bot.logs import configure_logging
 from bot.settings import Settings
 from workers.celery_app import make_celery
 
@@ -38,7 +39,9 @@ def create_app(
     Reads the environment only when `settings` is not given; tests pass their own Settings, Celery app
     and Redis client.
     """
-    settings = settings if settings is not None else Settings.from_env()
+    if settings is None:  # a real deployment (gunicorn, flask run): read the environment, log JSON lines
+        settings = Settings.from_env()
+        configure_logging()
     settings.require_webhook_secret()
     if celery is None:
         celery = make_celery(settings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, bootsteps
+from celery.signals import setup_logging
 from kombu import Queue
 
 from bot.handlers import (
@@ -21,6 +22,7 @@ from bot.handlers import (
     RUN_COMMAND,
     START_CAMPAIGN,
 )
+from bot.logs import configure_logging
 from bot.settings import Settings
 
 #: longer than the longest migration, or Redis hands an unacknowledged task to a second worker mid-run
@@ -110,4 +112,9 @@ def __getattr__(name: str) -> Celery:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     if _app is None:
         _app = make_celery(Settings.from_env())
+        setup_logging.connect(_json_logs, weak=False)  # the worker and beat processes log JSON lines
     return _app
+
+
+def _json_logs(loglevel: int | str = "INFO", **_: object) -> None:
+    configure_logging(loglevel or "INFO")
