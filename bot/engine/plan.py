@@ -12,7 +12,8 @@ from typing import Any
 from bot.campaign.globs import category_for
 from bot.campaign.spec import Campaign, MoveRule
 from bot.engine.codemods import needles, transform_source
-from bot.engine.references import find_references
+from bot.engine.pool import map_files
+from bot.engine.references import find_references, quick_references
 from bot.engine.tree import RepoTree, UnreadableFile
 
 log = logging.getLogger(__name__)
@@ -74,39 +75,72 @@ def mentioning(tree: RepoTree, paths: Iterable[str], needles_: Sequence[str]) ->
     return found
 
 
-def plan_campaign(campaign: Campaign, tree: RepoTree, *, user_root: str | Path | None = None) -> Plan:
+def plan_campaign(campaign: Campaign, tree: RepoTree, *, user_root: str | Path | None = None,
+                  jobs: int | None = None) -> Plan:
     """Files that mention a migrated name (references > 0, or the rules would change them), by category.
 
     A candidate that does not parse is listed with 0 references, so applying its category reports it.
 
     Cost grows with the candidate files, not the repository: only files passing the textual prefilter
-    are decoded and parsed. A dry run of the rules happens only for campaigns with rules other than
-    `move` (whose effect reference counting cannot see), and only for candidates without references.
+    are decoded and parsed. Most are settled here by the stdlib parser (`quick_references`); the rest
+    (libCST's scope analysis, or a dry run of the rules for campaigns with rules other than `move`, whose
+    effect reference counting cannot see) go to every core through `pool.map_files`.
     """
-    dry_run = any(not isinstance(rule, MoveRule) for rule in campaign.rules)
-    given = user_root if user_root is not None else getattr(tree, "root", None)
-    root = str(given) if given is not None else None
+    setup = _Setup(campaign, any(not isinstance(rule, MoveRule) for rule in campaign.rules), _root(tree, user_root))
     counts: dict[str, int] = {}
+    slow: list[tuple[str, str]] = []
     for path in mentioning(tree, tree.paths(), needles(campaign.rules)):
-        count = _mentions(campaign, tree, path, dry_run, root)
+        try:
+            source = tree.read(path)
+        except (OSError, UnreadableFile) as error:
+            log.warning("cannot read %s: %s", path, error)
+            continue
+        count = _quick_mentions(setup, source)
+        if count == _SLOW:
+            slow.append((path, source))
+        elif count is not None:
+            counts[path] = count
+    for (path, _), count in zip(slow, map_files(_mentions, setup, slow, jobs=jobs), strict=True):
         if count is not None:
             counts[path] = count
     return _group(campaign, counts)
 
 
-def _mentions(campaign: Campaign, tree: RepoTree, path: str, dry_run: bool, root: str | None) -> int | None:
+@dataclass(frozen=True)
+class _Setup:
+    campaign: Campaign
+    dry_run: bool  #: some rule is not a `move`: a file without references may still change
+    root: str | None  #: where user codemods are imported from
+
+
+_SLOW = -1  #: "only libCST can tell": the file goes to the pool
+
+
+def _root(tree: RepoTree, user_root: str | Path | None) -> str | None:
+    given = user_root if user_root is not None else getattr(tree, "root", None)
+    return str(given) if given is not None else None
+
+
+def _quick_mentions(setup: _Setup, source: str) -> int | None:
+    """Reference count from the stdlib parser when that settles it; _SLOW when libCST must look."""
+    names = setup.campaign.migrated_names
+    found = quick_references(source, names) if names else None
+    if found is None:
+        return _SLOW
+    if found:
+        return len(found)
+    return _SLOW if setup.dry_run else None  # it parses (the stdlib parser just read it)
+
+
+def _mentions(setup: _Setup, path: str, source: str) -> int | None:
     """Reference count of a candidate; None when the file does not take part in the campaign."""
-    try:
-        source = tree.read(path)
-    except (OSError, UnreadableFile) as error:
-        log.warning("cannot read %s: %s", path, error)
-        return None
+    campaign = setup.campaign
     count = len(find_references(path, source, campaign.migrated_names)) if campaign.migrated_names else 0
     if count:
         return count
     if not _parses(source):
         return 0  # it mentions a migrated name and cannot be read further: apply will report it
-    if dry_run and transform_source(path, source, campaign.rules, user_root=root).changed:
+    if setup.dry_run and transform_source(path, source, campaign.rules, user_root=setup.root).changed:
         return 0
     return None
 

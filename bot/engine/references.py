@@ -4,8 +4,7 @@ Two paths give the same answer. libCST's scope analysis is the reference (`scope
 about 25 ms for a small file. The stdlib parser (C) answers most files in a fraction of that: it finds the
 import sites, and when every name they bind is bound only by imports in module or function scopes, reads
 each usage's meaning off the tree directly (`quick_references`). Anything it cannot decide that way
-(shadowing, names in string annotations or f-strings, a usage before its import, a multi-line parenthesis
-that would move the line) sends the whole file to libCST.
+(shadowing, names in string annotations or f-strings, a usage before its import) sends the whole file to libCST.
 """
 
 from __future__ import annotations
@@ -16,9 +15,16 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from bot.engine.codemods.bindings import ImportSite, References, Relation, import_sites, relation, resolve_references
-from bot.engine.usages import Site, Survey, Usage, import_aliases
+from bot.engine.codemods.bindings import (
+    ImportSite,
+    References,
+    Relation,
+    import_sites,
+    relation,
+    resolve_references,
+)
 from bot.engine.results import Finding, FindingKind
+from bot.engine.usages import Site, Survey, Usage, import_aliases
 
 _Found = list[tuple[int, str]]  #: (line, migrated name), one per reference
 
@@ -63,7 +69,7 @@ def quick_references(source: str, names: Sequence[str]) -> _Found | None:
     heads = {s.head for found in sites.values() for s in found if s.resolves}
     if not any(sites.values()):
         return []
-    survey = Survey(heads, source)
+    survey = Survey(heads)
     if heads and not survey.run(tree, aliases):
         return None
     found: _Found = []
@@ -79,6 +85,8 @@ def _sites(aliases: list[Site], old: str) -> list[Site]:
     """The aliases concerning `old`, with their relation, exactly as `bindings.sites_in` decides it."""
     out = []
     for alias in aliases:
+        if alias.relative:
+            continue
         if alias.module is None:
             rel, moves = relation(alias.bound, old), False
         else:
@@ -100,11 +108,8 @@ def _lines_for(old: str, sites: list[Site], survey: Survey) -> list[int] | None:
             continue
         for usage in survey.usages_of(site):
             node = _denoting(usage, site, old)
-            if node is None:
-                continue
-            if not survey.line_is_plain(node):
-                return None
-            nodes[id(node)] = node.lineno
+            if node is not None:
+                nodes[id(node)] = node.lineno  # ast and libCST both start a node after its own "("
     return list(nodes.values())
 
 
@@ -115,7 +120,7 @@ def _denoting(usage: Usage, site: Site, old: str) -> ast.expr | None:
         return usage.chain[usage.depth]
     rest = old[len(site.bound) + 1 :].split(".")
     end = usage.depth + len(rest)
-    if end < len(usage.chain) and usage.attrs[usage.depth : end] == rest:
+    if end < len(usage.chain) and usage.attrs[usage.depth : end] == tuple(rest):
         return usage.chain[end]
     return None
 

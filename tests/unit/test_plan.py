@@ -9,6 +9,8 @@ import pytest
 from bot.campaign.load import load_campaign, parse_campaign
 from bot.campaign.spec import Campaign
 from bot.engine.plan import plan_campaign
+from bot.engine.pool import SERIAL_BELOW
+from bot.engine.references import scope_references
 from bot.engine.tree import DirectoryTree, MemoryTree
 
 CAMPAIGN = """\
@@ -102,3 +104,45 @@ def test_plan_of_the_demo_sample(tmp_path: Path) -> None:
     planned = {p for c in plan.categories for p in c.files}
     assert {sample.aliased_import, sample.kwargs_call, sample.syntax_error, sample.broken_test} <= planned
     assert all(not path.startswith("tests/") for path in data["unassigned"])
+    # the counts (mostly read by the stdlib fast path) are libCST's scope analysis counts
+    tree = DirectoryTree(sample.root)
+    for category in plan.categories:
+        expected = sum(len(scope_references(p, tree.read(p), campaign.migrated_names)) for p in category.files)
+        assert category.references == expected, category.name
+
+
+# A string annotation naming the import sends a file to libCST's scope analysis (and so to the pool).
+SLOW = "from old_pkg.engines import Engine\n\n\ndef make() -> 'Engine':\n    return Engine()\n"
+
+
+def test_the_pool_and_the_serial_path_plan_the_same(campaign: Campaign) -> None:
+    slow = {f"tests/unit/test_slow_{i}.py": SLOW for i in range(2 * SERIAL_BELOW)}  # enough for the pool
+    tree = MemoryTree({**FILES, **slow})
+    pooled = plan_campaign(campaign, tree, jobs=2)
+    assert pooled == plan_campaign(campaign, tree, jobs=1)
+    # each annotated file: the import, the string annotation (libCST reads it as code) and the call
+    base = plan_campaign(campaign, MemoryTree(FILES)).category("unit")
+    assert pooled.category("unit").references == base.references + 3 * len(slow)
+    assert set(pooled.category("unit").files) == set(base.files) | set(slow)
+
+
+RENAME = """\
+campaign: rename-run
+title: Rename run to start
+rules:
+  - rename: old_pkg.engines.Engine.run
+    to: start
+categories:
+  - {name: unit, priority: 0, paths: ["tests/unit/**/*.py"]}
+"""
+
+
+def test_a_campaign_without_moves_plans_what_a_dry_run_changes() -> None:
+    files = {
+        "tests/unit/test_run.py": "from old_pkg.engines import Engine\n\nEngine.run(1)\n",
+        "tests/unit/test_other.py": "from new_pkg import Engine\n\nEngine.run(1)\n",
+        "tests/unit/test_broken.py": "from old_pkg.engines import Engine\nEngine().run(\n",
+    }
+    plan = plan_campaign(parse_campaign(RENAME, "rename.yml"), MemoryTree(files))
+    assert plan.category("unit").files == ("tests/unit/test_broken.py", "tests/unit/test_run.py")
+    assert plan.references == 0  # references count moves only

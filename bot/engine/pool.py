@@ -1,0 +1,98 @@
+"""Per-file work on every core: one process pool helper shared by apply and plan.
+
+The work is a module-level function `work(setup, path, source)`; `setup` (the rules, the campaign...) is
+handed to each worker once, the files travel in size-balanced chunks. Serial below a threshold, with one
+core, or inside a daemon process (a Celery prefork child cannot have children). A worker that dies only
+costs the files it held: they are finished in this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+#: below this many files the pool's start-up costs more than it saves (for libCST-sized work per file)
+SERIAL_BELOW = 8
+#: chunks per worker: small enough to balance big and small files, large enough to amortise pickling
+CHUNKS_PER_WORKER = 8
+
+T = TypeVar("T")
+Item = tuple[str, str]  #: (path, source)
+Work = Callable[[Any, str, str], T]  #: (setup, path, source) -> the file's result
+Progress = Callable[[int, int], None]  #: (files done, files in total)
+
+
+def map_files(work: Work[T], setup: Any, items: Sequence[Item], *, jobs: int | None = None,
+              progress: Progress | None = None, serial_below: int = SERIAL_BELOW) -> list[T]:
+    """`work(setup, path, source)` for every item, in the order of `items` (paths must be unique)."""
+    workers = min(jobs or os.cpu_count() or 1, max(1, len(items)))
+    if workers <= 1 or len(items) < serial_below or multiprocessing.current_process().daemon:
+        return _serial(work, setup, items, progress)
+    done: dict[str, T] = {}
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                                 initializer=_init_worker, initargs=(work, setup)) as pool:
+            futures = [pool.submit(_run_chunk, chunk) for chunk in _chunks(items, workers)]
+            for future in as_completed(futures):
+                done.update(future.result())
+                if progress:
+                    progress(len(done), len(items))
+    except BrokenProcessPool:
+        rest = [item for item in items if item[0] not in done]
+        log.warning("a worker process died; finishing the remaining %d files in this process", len(rest))
+        done.update(zip((path for path, _ in rest), _serial(work, setup, rest, None), strict=True))
+    return [done[path] for path, _ in items]
+
+
+def _serial(work: Work[T], setup: Any, items: Sequence[Item], progress: Progress | None) -> list[T]:
+    out: list[T] = []
+    for path, source in items:
+        out.append(work(setup, path, source))
+        if progress:
+            progress(len(out), len(items))
+    return out
+
+
+def _chunks(items: Sequence[Item], workers: int) -> list[list[Item]]:
+    """Largest files first, grouped into chunks of about equal size: the big files start early and
+    alone, the small ones travel together (longest-processing-time-first scheduling)."""
+    ordered = sorted(items, key=lambda item: len(item[1]), reverse=True)
+    target = sum(len(source) for _, source in items) / (workers * CHUNKS_PER_WORKER)
+    chunks: list[list[Item]] = [[]]
+    size = 0
+    for item in ordered:
+        if chunks[-1] and size >= target:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += len(item[1])
+    return chunks
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """fork where it is safe and cheap (Linux): the workers inherit libcst already imported."""
+    if sys.platform == "linux":
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+_worker_work: Work[Any] | None = None
+_worker_setup: Any = None
+
+
+def _init_worker(work: Work[Any], setup: Any) -> None:
+    global _worker_work, _worker_setup
+    _worker_work, _worker_setup = work, setup
+
+
+def _run_chunk(chunk: list[Item]) -> list[tuple[str, Any]]:
+    assert _worker_work is not None
+    return [(path, _worker_work(_worker_setup, path, source)) for path, source in chunk]

@@ -1,0 +1,287 @@
+"""Usages of imported names read off the stdlib tree, for the files where that is as exact as libCST's scopes.
+
+The contract, relied on by `references.quick_references`: `Survey.run` returns False whenever the answer
+could differ from libCST's `ScopeProvider` (a name bound other than by an import, an import in a class
+body, a usage before its import, a name inside a string annotation or an f-string...). When it returns
+True, `usages_of(site)` are exactly the accesses libCST attaches to that import alias.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from bot.engine.codemods.bindings import Relation
+
+_Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef
+_Defs = tuple[_Scope, ...]  #: the module and the functions around a node, outermost first
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_COMPOUND_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+#: calls whose arguments libCST reads as type hints (strings in them are parsed as code)
+_TYPING_CALLS = frozenset({"cast", "TypeVar", "NewType"})
+_TYPING_MODULES = ("typing", "typing_extensions")
+
+
+@dataclass(frozen=True, eq=False)
+class Site:
+    """One alias of one absolute import statement (relative ones only bind: `relative` is True)."""
+
+    stmt: ast.Import | ast.ImportFrom
+    bound: str  #: dotted path bound, e.g. "a.b.X"
+    local: str  #: the name libCST's scope records: the `as` name, else the dotted module / imported name
+    module: str | None  #: the `from` module; None for `import`
+    scope: _Scope | None  #: the module or function whose scope holds it; None in a class body
+    relative: bool = False
+    relation: Relation = Relation.NONE
+    module_moves: bool = False  #: `from M import ...` where M is (inside) the migrated path
+
+    @property
+    def head(self) -> str:
+        return self.local.split(".", 1)[0]
+
+    @property
+    def dotted(self) -> bool:
+        return "." in self.local
+
+    @property
+    def resolves(self) -> bool:
+        """Its usages matter: it binds the migrated path itself or a module holding it."""
+        return self.relation in (Relation.SAME, Relation.HOLDS) and not self.module_moves
+
+    def names(self) -> Iterator[str]:
+        """Every name it records: `import a.b.c` records a.b.c, a.b and a."""
+        parts = self.local.split(".")
+        for end in range(len(parts), 0, -1):
+            yield ".".join(parts[:end])
+
+    def concerning(self, old: str, rel: Relation, moves: bool) -> Site:
+        return replace(self, relation=rel, module_moves=moves)
+
+
+def import_aliases(tree: ast.Module) -> list[Site]:
+    """Every alias of every import statement (star imports bind nothing libCST records), in source order."""
+    out: list[Site] = []
+    _collect(tree.body, tree, out)
+    return out
+
+
+def _collect(body: list[ast.stmt], scope: _Scope | None, out: list[Site]) -> None:
+    for stmt in body:
+        if isinstance(stmt, ast.Import):
+            out.extend(Site(stmt, a.name, a.asname or a.name, None, scope) for a in stmt.names)
+        elif isinstance(stmt, ast.ImportFrom):
+            if stmt.names[0].name == "*":
+                continue
+            module, relative = stmt.module or "", bool(stmt.level) or stmt.module is None
+            out.extend(Site(stmt, f"{module}.{a.name}", a.asname or a.name, module, scope, relative)
+                       for a in stmt.names)
+        elif isinstance(stmt, _FUNCTIONS):
+            _collect(stmt.body, stmt, out)
+        elif isinstance(stmt, ast.ClassDef):
+            _collect(stmt.body, None, out)
+        else:
+            for name in _COMPOUND_FIELDS:
+                for child in getattr(stmt, name, ()):
+                    _collect(child.body if isinstance(child, (ast.ExceptHandler, ast.match_case)) else [child],
+                             scope, out)
+
+
+@dataclass(frozen=True, eq=False)
+class Usage:
+    """A load of an imported name, with the pure attribute chain above it: chain[0] is the Name."""
+
+    chain: tuple[ast.expr, ...]
+    attrs: tuple[str, ...]  #: attrs[i] is chain[i + 1].attr
+    depth: int  #: chain[depth] is the node libCST records as the access (the longest bound dotted name)
+
+
+@dataclass(frozen=True)
+class _Load:
+    chain: tuple[ast.expr, ...]
+    defs: _Defs
+    enclosed: bool  #: inside the value of an outer attribute that is not a plain chain
+
+
+class Survey:
+    """One walk over the tree recording the loads of `heads`, and whatever would make them ambiguous."""
+
+    def __init__(self, heads: set[str]) -> None:
+        self.heads = heads
+        self.unsafe = False
+        self._loads: dict[str, list[_Load]] = defaultdict(list)
+        self._typing_calls = set(_TYPING_CALLS)
+        self._usages: dict[tuple[int, str], list[Usage]] = defaultdict(list)
+
+    def run(self, tree: ast.Module, aliases: list[Site]) -> bool:
+        """Walks `tree`; False when libCST's scopes could disagree with the simple reading."""
+        self._typing_calls.update(a.local for a in aliases
+                                  if a.module in _TYPING_MODULES and a.bound.rsplit(".", 1)[1] in _TYPING_CALLS)
+        bindings = [a for a in aliases if a.head in self.heads]
+        if any(a.scope is None for a in bindings):
+            return False
+        try:
+            self._visit(tree, (tree,), False, False, False)
+        except RecursionError:
+            return False
+        return not self.unsafe and self._resolve(bindings)
+
+    def usages_of(self, site: Site) -> list[Usage]:
+        return self._usages.get((id(site.scope), site.local), [])
+
+    # --- resolution ----------------------------------------------------------------------------------
+
+    def _resolve(self, bindings: list[Site]) -> bool:
+        per_head: dict[str, dict[int, list[Site]]] = defaultdict(lambda: defaultdict(list))
+        for site in bindings:
+            per_head[site.head][id(site.scope)].append(site)
+        for head, loads in self._loads.items():
+            scopes = per_head[head]
+            dotted = any(s.dotted and s.module is None for group in scopes.values() for s in group)
+            if dotted and len(scopes) > 1:
+                return False
+            for load in loads:
+                if not self._resolve_load(load, scopes, dotted):
+                    return False
+        return True
+
+    def _resolve_load(self, load: _Load, scopes: dict[int, list[Site]], dotted: bool) -> bool:
+        scope = next((d for d in reversed(load.defs) if id(d) in scopes), None)
+        if scope is None:
+            return True  # bound nowhere it can see: a builtin or a global of another module
+        sites = scopes[id(scope)]
+        first = load.chain[0]
+        if (first.lineno, first.col_offset) <= max((s.stmt.lineno, s.stmt.col_offset) for s in sites):
+            return False  # used before (or between) its imports in that scope
+        if dotted and load.enclosed:
+            return False
+        assert isinstance(first, ast.Name)
+        attrs = tuple(c.attr for c in load.chain[1:] if isinstance(c, ast.Attribute))
+        depth = 0
+        if dotted:
+            recorded = {n for s in sites for n in s.names()}
+            depth = next(d for d in range(len(attrs), -1, -1) if ".".join((first.id, *attrs[:d])) in recorded)
+        name = ".".join((first.id, *attrs[:depth]))
+        self._usages[(id(scope), name)].append(Usage(load.chain, attrs, depth))
+        return True
+
+    # --- the walk ------------------------------------------------------------------------------------
+
+    def _visit(self, node: ast.AST, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        handler = _HANDLERS.get(type(node))
+        if handler is not None:
+            handler(self, node, defs, enclosed, typing, fstring)
+            return
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, defs, enclosed, typing, fstring)
+
+    def _binds(self, *names: str | None) -> None:
+        if any(name in self.heads for name in names if name):
+            self.unsafe = True
+
+    def _name(self, node: ast.Name, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        if node.id in self.heads:
+            if fstring or not isinstance(node.ctx, ast.Load):
+                self.unsafe = True
+            else:
+                self._loads[node.id].append(_Load((node,), defs, enclosed))
+
+    def _attribute(self, node: ast.Attribute, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        chain: list[ast.expr] = [node]
+        base = node.value
+        while isinstance(base, ast.Attribute):
+            chain.append(base)
+            base = base.value
+        if isinstance(base, ast.Name) and base.id in self.heads:
+            chain.append(base)
+            if fstring:
+                self.unsafe = True
+            self._loads[base.id].append(_Load(tuple(reversed(chain)), defs, enclosed))
+        elif not isinstance(base, ast.Name):
+            self._visit(base, defs, True, typing, fstring)
+
+    def _call(self, node: ast.Call, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        func = node.func
+        hint = typing or (func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")) in self._typing_calls
+        self._visit(func, defs, False, typing, fstring)
+        for child in (*node.args, *node.keywords):
+            self._visit(child, defs, False, hint, fstring)
+
+    def _typed(self, node: ast.AST, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, defs, enclosed, True, fstring)
+
+    def _fstring(self, node: ast.AST, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, defs, enclosed, typing, True)
+
+    def _constant(self, node: ast.Constant, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        value = node.value
+        if typing and isinstance(value, (str, bytes)):
+            text = value if isinstance(value, str) else value.decode("latin-1")
+            if any(head in text for head in self.heads):
+                self.unsafe = True
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, defs: _Defs, enclosed: bool, typing: bool,
+                  fstring: bool) -> None:
+        self._binds(node.name)
+        for decorator in node.decorator_list:
+            self._visit(decorator, defs, False, False, False)
+        self._visit(node.args, defs, False, False, False)
+        if node.returns is not None:
+            self._visit(node.returns, defs, False, True, False)
+        for stmt in node.body:
+            self._visit(stmt, (*defs, node), False, False, False)
+
+    def _class(self, node: ast.ClassDef, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        self._binds(node.name)
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, defs, False, False, False)
+
+    def _arg(self, node: ast.arg, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        self._binds(node.arg)
+        if node.annotation is not None:
+            self._visit(node.annotation, defs, False, True, False)
+
+    def _ann_assign(self, node: ast.AnnAssign, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        self._visit(node.target, defs, False, False, False)
+        self._visit(node.annotation, defs, False, True, False)
+        if node.value is not None:
+            self._visit(node.value, defs, False, False, False)
+
+    def _names(self, node: ast.AST, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        """Statements and patterns that bind (or declare) plain identifiers."""
+        names = getattr(node, "names", None) if isinstance(node, (ast.Global, ast.Nonlocal)) else None
+        self._binds(*(names or ()), getattr(node, "name", None), getattr(node, "rest", None),
+                    *getattr(node, "kwd_attrs", ()))
+        if not isinstance(node, (ast.Global, ast.Nonlocal)):
+            for child in ast.iter_child_nodes(node):
+                self._visit(child, defs, enclosed, typing, fstring)
+
+    def _skip(self, node: ast.AST, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        """Imports: their bindings come from `import_aliases`."""
+
+
+_HANDLERS = {
+    ast.Name: Survey._name,
+    ast.Attribute: Survey._attribute,
+    ast.Call: Survey._call,
+    ast.Subscript: Survey._typed,
+    ast.JoinedStr: Survey._fstring,
+    ast.Constant: Survey._constant,
+    ast.FunctionDef: Survey._function,
+    ast.AsyncFunctionDef: Survey._function,
+    ast.ClassDef: Survey._class,
+    ast.arg: Survey._arg,
+    ast.AnnAssign: Survey._ann_assign,
+    ast.Global: Survey._names,
+    ast.Nonlocal: Survey._names,
+    ast.ExceptHandler: Survey._names,
+    ast.MatchAs: Survey._names,
+    ast.MatchStar: Survey._names,
+    ast.MatchMapping: Survey._names,
+    ast.MatchClass: Survey._names,
+    ast.Import: Survey._skip,
+    ast.ImportFrom: Survey._skip,
+}
