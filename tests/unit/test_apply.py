@@ -13,16 +13,9 @@ from bot.campaign.spec import Campaign
 from bot.engine.apply import apply_rules, write_results
 from bot.engine.results import FindingKind, Outcome
 from bot.engine.tree import DirectoryTree, MemoryTree, UnreadableFile
+from tests.campaigns import engine_move
 
-CAMPAIGN = """\
-campaign: engine-move
-title: Move the engine
-rules:
-  - move: old_pkg.engines.Engine
-    to: new_pkg.engines.Engine
-categories:
-  - {name: all, priority: 0, paths: ["**/*.py"]}
-"""
+CAMPAIGN = engine_move(("all", 0, "**/*.py"))
 USES = "from old_pkg.engines import Engine\n\n\ndef make():\n    return Engine()\n"
 BROKEN = "from old_pkg.engines import Engine\n\ndef oops(:\n    pass\n"
 CLEAN = "def nothing():\n    return 1\n"

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.cli import EXIT_FINDINGS, EXIT_OK, EXIT_REPO, EXIT_USAGE, main
 from bot.gitops import run_git
+from tests.campaigns import PYTEST, engine_move
 
-PYTEST = f"{shlex.quote(sys.executable)} -m pytest -q -p no:cacheprovider {{files}}"
-CAMPAIGN = f"""\
-campaign: engine-move
-title: Move the engine
-rules:
-  - move: old_pkg.engines.Engine
-    to: new_pkg.engines.Engine
-categories:
-  - {{name: unit, priority: 0, paths: ["tests/unit/**/*.py"]}}
-  - {{name: e2e, priority: 1, paths: ["tests/e2e/**/*.py"]}}
-validate:
-  tests: "{PYTEST}"
-  baseline: true
-  timeout: 120
-"""
+CAMPAIGN = engine_move(("unit", 0, "tests/unit/**/*.py"), ("e2e", 1, "tests/e2e/**/*.py"), tests=PYTEST)
 REPO = {
     "old_pkg/__init__.py": "",
     "old_pkg/engines.py": "class Engine:\n    kind = 'old'\n",

@@ -12,17 +12,9 @@ from bot.engine.plan import plan_campaign
 from bot.engine.pool import SERIAL_BELOW
 from bot.engine.references import scope_references
 from bot.engine.tree import DirectoryTree, MemoryTree
+from tests.campaigns import engine_move
 
-CAMPAIGN = """\
-campaign: engine-move
-title: Move the engine
-rules:
-  - move: old_pkg.engines.Engine
-    to: new_pkg.engines.Engine
-categories:
-  - {name: e2e, priority: 1, paths: ["tests/e2e/**/*.py"]}
-  - {name: unit, priority: 0, paths: ["tests/unit/**/*.py"]}
-"""
+CAMPAIGN = engine_move(("e2e", 1, "tests/e2e/**/*.py"), ("unit", 0, "tests/unit/**/*.py"))
 FILES = {
     "tests/unit/test_a.py": "from old_pkg.engines import Engine\n\n\ndef test_a():\n    assert Engine()\n",
     "tests/unit/test_b.py": "import old_pkg.engines as eng\n\nx = eng.Engine\ny = eng.Engine\n",

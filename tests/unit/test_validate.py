@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,19 +11,11 @@ from bot.campaign.spec import Campaign
 from bot.engine.results import FileResult, Finding, FindingKind, Outcome
 from bot.engine.validate import TestComparison, TestOutcome, validate_category
 from bot.testrun import compare_tests
+from tests.campaigns import PYTEST, engine_move
 
-CAMPAIGN = """\
-campaign: engine-move
-title: Move the engine
-rules:
-  - move: old_pkg.engines.Engine
-    to: new_pkg.engines.Engine
-categories:
-  - {name: unit, priority: 0, paths: ["tests/**/*.py"]}
-"""
+CAMPAIGN = engine_move(("unit", 0, "tests/**/*.py"))
 OLD = "from old_pkg.engines import Engine\n\n\ndef make():\n    return Engine()\n"
 NEW = "from new_pkg.engines import Engine\n\n\ndef make():\n    return Engine()\n"
-PYTEST = f"{shlex.quote(sys.executable)} -m pytest -q -p no:cacheprovider {{files}}"
 
 
 @pytest.fixture
