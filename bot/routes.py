@@ -27,6 +27,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "bot.handlers.lifecycle",
     "bot.handlers.checks",
     "bot.handlers.pulls",
+    "bot.handlers.comments",
 )
 
 

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from bot import markers
 from bot.campaign.load import CampaignError, parse_campaign
@@ -25,6 +25,7 @@ from bot.rollout.verdict import Verdict, judge
 from bot.settings import Settings
 from workers.jobs import Enqueue
 from workers.rollout_revert import open_revert
+from workers.rollout_tick import TickReads, forget, remember_quiet, unchanged_since_quiet
 
 log = logging.getLogger(__name__)
 
@@ -211,22 +212,52 @@ def _follow_up(ctx: Context, found: tuple[str, Campaign], closed: PullInfo | Non
 def reconcile_repo(forge: Forge, repo: str, *, enqueue: Enqueue, workdir: str | Path | None = None,
                    campaign_glob: str = DEFAULT_CAMPAIGN_GLOB) -> list[str]:
     """Does for one repository what missed webhooks would have done: judge every open bot PR, judge the
-    merge commit of each campaign's latest merged category, start what may start. Idempotent."""
-    ctx = make_context(forge, repo, campaign_glob=campaign_glob)
-    for campaign_id, found in sorted((k, v) for k, v in _active(ctx).items()):
-        pulls = ctx.campaign_pulls(campaign_id)
-        for pull in pulls:
-            if pull.state == "open":
-                _judge_pull(ctx, pull, pull.head_sha)
-        merged = [p for p in pulls if p.merged and p.merge_commit_sha and not act.is_revert(p)]
-        if merged:
-            latest = max(merged, key=lambda p: p.number)
+    merge commit of each campaign's latest merged category, start what may start. Idempotent.
+
+    Everything a verdict depends on is read first; when those reads (conditional, on GitHub) bring
+    nothing new since a tick that did nothing, [] comes back without judging: an idle campaign costs
+    only 304s, which GitHub does not count against the rate limit.
+    """
+    tick = TickReads(forge)
+    ctx = make_context(cast(Forge, tick), repo, campaign_glob=campaign_glob)
+    active = sorted(_active(ctx).items())
+    for campaign_id, _ in active:
+        _read_verdict_inputs(ctx, *_to_judge(ctx, campaign_id))
+    if unchanged_since_quiet(forge, repo):
+        log.debug("reconcile: nothing changed", extra={"repo": repo})
+        return []
+    forget(forge, repo)
+    for campaign_id, found in active:
+        open_pulls, latest = _to_judge(ctx, campaign_id)
+        for pull in open_pulls:
+            _judge_pull(ctx, pull, pull.head_sha)
+        if latest is not None:
             _judge_merge(ctx, latest, latest.merge_commit_sha or "", workdir)
         ctx.pulls = forge.list_pulls(repo, BOT_PREFIX, state="all") if ctx.done else ctx.pulls
         for task, kwargs in _follow_up(ctx, found, None):
             enqueue(task, kwargs)
             ctx.done.append(f"start {campaign_id}")
+    if not ctx.done and not tick.wrote:
+        remember_quiet(forge, repo)
     return ctx.done
+
+
+def _to_judge(ctx: Context, campaign_id: str) -> tuple[list[PullInfo], PullInfo | None]:
+    """The campaign's open PRs, and its latest merged category PR (whose merge commit may break main)."""
+    pulls = ctx.campaign_pulls(campaign_id)
+    merged = [p for p in pulls if p.merged and p.merge_commit_sha and not act.is_revert(p)]
+    return [p for p in pulls if p.state == "open"], max(merged, key=lambda p: p.number, default=None)
+
+
+def _read_verdict_inputs(ctx: Context, open_pulls: list[PullInfo], latest: PullInfo | None) -> None:
+    """Reads what `_judge_pull` and `_judge_merge` will judge on; `ctx.forge` (a TickReads) keeps it."""
+    repo = ctx.repo.full_name
+    for pull in open_pulls:
+        ctx.forge.required_checks(repo, pull.base_ref)
+        ctx.forge.checks(repo, pull.head_sha)
+    if latest is not None and latest.merge_commit_sha:
+        ctx.forge.required_checks(repo, ctx.repo.default_branch)
+        ctx.forge.checks(repo, latest.merge_commit_sha)
 
 
 def _active(ctx: Context) -> dict[str, tuple[str, Campaign]]:

@@ -20,8 +20,8 @@ from workers.tasks import MAX_RETRIES, _enqueue, guarded, runtime
 
 log = logging.getLogger(__name__)
 
-#: repositories the rollout has seen (repo -> installation id), the beat task's list; GitHub stays the
-#: truth for everything else, and a flushed Redis is refilled by the next check event
+#: repositories the rollout has seen (repo -> installation id): in token mode the beat task's only list,
+#: in App mode an addition to the App's installations; a flushed Redis is refilled by the next check event
 KNOWN_REPOS_KEY = "migration-bot:rollout:repos"
 _NO_INSTALLATION = "-"
 
@@ -48,6 +48,20 @@ def known_repos(settings: Settings) -> list[tuple[str, int | None]]:
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
     return sorted((repo, None if value == _NO_INSTALLATION else int(value))
                   for repo, value in client.hgetall(KNOWN_REPOS_KEY).items())
+
+
+def repos_to_reconcile(settings: Settings) -> list[tuple[str, int | None]]:
+    """The App's installed repositories, read from GitHub (so a flushed Redis loses none), united with
+    those remembered in Redis; for a repository in both, GitHub's installation id wins."""
+    from bot.forge.github import installed_repos  # PyGithub only where GitHub is talked to
+
+    found: dict[str, int | None] = {}
+    try:
+        found.update(known_repos(settings))
+    except redis.RedisError as error:
+        log.warning("could not read the remembered repositories", extra={"error": type(error).__name__})
+    found.update(installed_repos(settings) or [])
+    return sorted(found.items())
 
 
 @shared_task(name=JUDGE_CHECKS, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
@@ -82,11 +96,11 @@ def pull_closed(self: Task, repo: str, installation_id: int | None, number: int)
 @shared_task(name=RECONCILE_CAMPAIGNS, bind=True, acks_late=True, reject_on_worker_lost=True,
              max_retries=MAX_RETRIES)
 def reconcile_campaigns(self: Task, repos: Sequence[Sequence[object]] | None = None) -> dict[str, list[str]]:
-    """`repos`: [[full_name, installation_id], ...]; None (the beat schedule) = every repository seen."""
+    """`repos`: [[full_name, installation_id], ...]; None (the beat schedule) = `repos_to_reconcile`."""
     rt = runtime(self.app)
-    listed = _pairs(repos) if repos is not None else known_repos(rt.settings)
 
     def work() -> dict[str, list[str]]:
+        listed = _pairs(repos) if repos is not None else repos_to_reconcile(rt.settings)
         done: dict[str, list[str]] = {}
         for repo, installation_id in listed:
             with rt.lock.hold(rollout_lock_name(repo)):
@@ -95,7 +109,7 @@ def reconcile_campaigns(self: Task, repos: Sequence[Sequence[object]] | None = N
                     workdir=rt.settings.workdir, campaign_glob=rt.settings.campaign_glob)
         return done
 
-    return guarded(self, work, {"repos": len(listed)})
+    return guarded(self, work, {"repos": "given" if repos is not None else "discovered"})
 
 
 def _pairs(repos: Iterable[Sequence[object]]) -> list[tuple[str, int | None]]:

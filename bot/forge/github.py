@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
 
-from github import Auth, Github
+from github import Auth, Github, GithubIntegration
+from github.CheckRun import CheckRun
+from github.CommitCombinedStatus import CommitCombinedStatus
+from github.ContentFile import ContentFile
+from github.GithubObject import GithubObject
+from github.IssueComment import IssueComment
 from github.PullRequest import PullRequest
 from github.Repository import Repository
+from github.RequiredStatusChecks import RequiredStatusChecks
 
 from bot import markers
 from bot.forge.base import CheckResult, CommitInfo, Permanent, PullInfo, RepoInfo
 from bot.forge.errors import translated
+from bot.forge.etag import EtagCache, conditional_get, conditional_pages
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -21,6 +29,11 @@ log = logging.getLogger(__name__)
 
 #: combined-status states folded into check-run conclusions
 _STATUS_CONCLUSION = {"success": "success", "failure": "failure", "error": "failure"}
+#: list pages as large as GitHub allows: fewer requests per list, fewer ETags to keep
+PER_PAGE = 100
+
+Obj = TypeVar("Obj", bound=GithubObject)
+T = TypeVar("T")
 
 
 def _pull_info(pr: PullRequest) -> PullInfo:
@@ -52,13 +65,36 @@ def _auth(settings: Settings, installation_id: int | None) -> Auth.Auth:
 
 
 class GitHubForge:
-    """One installation's view of GitHub. Retries are Celery's job, so PyGithub's own retry is off."""
+    """One installation's view of GitHub. Retries are Celery's job, so PyGithub's own retry is off.
+
+    The reads the reconcile task repeats every few minutes (repository, bot PRs, campaign files, checks,
+    required checks) are conditional: they send the ETag of the last answer, GitHub answers 304 (not
+    counted against the rate limit) when nothing changed, and the parsed answer comes from `_etags`.
+    """
 
     def __init__(self, settings: Settings, installation_id: int | None) -> None:
         self._auth = _auth(settings, installation_id)
         # lazy: objects are fetched on first attribute read, so an edit or a label costs one call, not two
         self._gh = Github(base_url=settings.api_url, auth=self._auth, retry=None, lazy=True,
                           seconds_between_requests=None, seconds_between_writes=None)
+        self._etags = EtagCache()
+
+    def read_generation(self, full_name: str) -> int:
+        """Grows whenever a conditional read of `full_name` brings an answer unlike the cached one; equal
+        before and after a set of reads means GitHub answered each of them 304 (or with the same content)."""
+        return self._etags.generation(full_name)
+
+    def _get(self, full_name: str, url: str, params: Mapping[str, Any] | None, parse: Callable[[Any], T]) -> T:
+        return conditional_get(self._gh.requester, self._etags, full_name, url, params, parse)[0]
+
+    def _pages(self, full_name: str, url: str, params: Mapping[str, Any], parse_page: Callable[[Any], list[T]],
+               ) -> list[T]:
+        return conditional_pages(self._gh.requester, self._etags, full_name, url, {**params, "per_page": PER_PAGE},
+                                 parse_page)
+
+    def _object(self, klass: type[Obj], raw: dict[str, Any]) -> Obj:
+        """A PyGithub object from an answer already read (never fetches: it is marked complete)."""
+        return self._gh.create_from_raw_data(klass, raw)
 
     def _repo(self, full_name: str) -> Repository:
         return self._gh.get_repo(full_name)
@@ -67,32 +103,41 @@ class GitHubForge:
         return self._repo(full_name).get_pull(number)
 
     def repo(self, full_name: str) -> RepoInfo:
-        with translated(f"read repository {full_name}"):
-            repo = self._repo(full_name)
+        def parse(raw: dict[str, Any]) -> RepoInfo:
+            repo = self._object(Repository, raw)
             return RepoInfo(repo.full_name, repo.default_branch, repo.clone_url)
+
+        with translated(f"read repository {full_name}"):
+            return self._get(full_name, f"/repos/{full_name}", None, parse)
 
     def git_token(self, full_name: str) -> str | None:
         with translated("get an installation token"):
             return self._auth.token  # type: ignore[attr-defined]
 
+    def _contents(self, full_name: str, path: str, ref: str, parse: Callable[[Any], T]) -> T:
+        url = f"/repos/{full_name}/contents/{quote(path.strip('/'))}"
+        return self._get(full_name, url, {"ref": ref}, parse)
+
     def read_file(self, full_name: str, path: str, ref: str) -> str | None:
+        def parse(raw: Any) -> str | None:
+            return None if isinstance(raw, list) else self._object(ContentFile, raw).decoded_content.decode("utf-8")
+
         try:
             with translated(f"read {path}"):
-                content = self._repo(full_name).get_contents(path, ref=ref)
+                return self._contents(full_name, path, ref, parse)
         except Permanent:
             return None
-        if isinstance(content, list):
-            return None
-        return content.decoded_content.decode("utf-8")
 
     def list_files(self, full_name: str, directory: str, ref: str) -> list[str]:
+        def parse(raw: Any) -> list[str]:
+            items = [self._object(ContentFile, item) for item in (raw if isinstance(raw, list) else [raw])]
+            return sorted(item.path for item in items if item.type == "file")
+
         try:
             with translated(f"list {directory}"):
-                contents = self._repo(full_name).get_contents(directory.rstrip("/"), ref=ref)
+                return self._contents(full_name, directory, ref, parse)
         except Permanent:
             return []
-        items = contents if isinstance(contents, list) else [contents]
-        return sorted(item.path for item in items if item.type == "file")
 
     def find_pull(self, full_name: str, head_branch: str) -> PullInfo | None:
         owner = full_name.split("/")[0]
@@ -106,8 +151,11 @@ class GitHubForge:
         return None
 
     def list_pulls(self, full_name: str, head_prefix: str, state: str = "all") -> list[PullInfo]:
+        def parse_page(raw: list[dict[str, Any]]) -> list[PullInfo]:
+            return [_pull_info(self._object(PullRequest, item)) for item in raw]
+
         with translated(f"list pull requests of {head_prefix}"):
-            pulls = [_pull_info(pr) for pr in self._repo(full_name).get_pulls(state=state)]
+            pulls = self._pages(full_name, f"/repos/{full_name}/pulls", {"state": state}, parse_page)
         return [p for p in pulls if p.head_ref.startswith(head_prefix)]
 
     def get_pull(self, full_name: str, number: int) -> PullInfo:
@@ -156,24 +204,36 @@ class GitHubForge:
 
     def add_reaction(self, full_name: str, comment_id: int, content: str) -> None:
         with translated(f"react to comment {comment_id}"):
-            self._repo(full_name).get_issue_comment(comment_id).create_reaction(content)
+            # built lazily from its URL (PyGithub's Repository has no issue-comment getter): one POST, no GET
+            url = f"{self._repo(full_name).url}/issues/comments/{comment_id}"
+            IssueComment(self._gh.requester, url=url).create_reaction(content)
 
     def checks(self, full_name: str, sha: str) -> list[CheckResult]:
+        """Check runs (with their ids, so a re-run wins) and the latest commit status of each context."""
+        def parse_runs(raw: dict[str, Any]) -> list[CheckResult]:
+            runs = [self._object(CheckRun, item) for item in raw["check_runs"]]
+            return [CheckResult(run.name, run.status, run.conclusion, run.html_url or "", run.head_sha, run.id)
+                    for run in runs]
+
+        def parse_statuses(raw: dict[str, Any]) -> list[CheckResult]:
+            return [CheckResult(status.context, "in_progress" if status.state == "pending" else "completed",
+                                _STATUS_CONCLUSION.get(status.state), status.target_url or "", sha)
+                    for status in self._object(CommitCombinedStatus, raw).statuses]
+
+        commit = f"/repos/{full_name}/commits/{quote(sha, safe='')}"
         with translated(f"read the checks of {sha[:12]}"):
-            commit = self._repo(full_name).get_commit(sha)
-            found = [CheckResult(run.name, run.status, run.conclusion, run.html_url or "", run.head_sha)
-                     for run in commit.get_check_runs()]
-            for status in commit.get_combined_status().statuses:
-                done = status.state != "pending"
-                found.append(CheckResult(status.context, "completed" if done else "in_progress",
-                                         _STATUS_CONCLUSION.get(status.state), status.target_url or "", sha))
-        return found
+            return (self._pages(full_name, f"{commit}/check-runs", {}, parse_runs)
+                    + self._get(full_name, f"{commit}/status", None, parse_statuses))
 
     def required_checks(self, full_name: str, branch: str) -> tuple[str, ...] | None:
+        def parse(raw: dict[str, Any]) -> tuple[str, ...]:
+            required = self._object(RequiredStatusChecks, raw)
+            return tuple(dict.fromkeys([*required.contexts, *(c.context for c in required.checks or [])]))
+
+        url = f"/repos/{full_name}/branches/{quote(branch)}/protection/required_status_checks"
         try:
             with translated(f"read the protection of {branch}"):
-                required = self._repo(full_name).get_branch(branch).get_required_status_checks()
-                return tuple(dict.fromkeys([*required.contexts, *(c.context for c in required.checks or [])]))
+                return self._get(full_name, url, None, parse)
         except Permanent:
             return None
 
@@ -204,4 +264,27 @@ class GitHubForge:
             log.info("branch already gone", extra={"repo": full_name, "branch": branch})
 
 
-__all__ = ["GitHubForge"]
+def installed_repos(settings: Settings) -> list[tuple[str, int]] | None:
+    """(full name, installation id) of every repository the App is installed on, read from GitHub;
+    None in token mode, where GitHub has no such list (the caller falls back to what it remembered).
+
+    An installation GitHub refuses (suspended, revoked) is skipped and logged; a Retryable stops the list.
+    """
+    if settings.app_id is None or not settings.private_key:
+        return None
+    app = GithubIntegration(base_url=settings.api_url, auth=Auth.AppAuth(settings.app_id, settings.private_key),
+                            retry=None, per_page=PER_PAGE, seconds_between_requests=None,
+                            seconds_between_writes=None)
+    found: list[tuple[str, int]] = []
+    with translated("list the App's installations"):
+        installations = list(app.get_installations())
+    for installation in installations:
+        try:
+            with translated(f"list the repositories of installation {installation.id}"):
+                found += [(repo.full_name, installation.id) for repo in installation.get_repos()]
+        except Permanent as error:
+            log.warning("installation skipped", extra={"installation_id": installation.id, "reason": str(error)})
+    return sorted(found)
+
+
+__all__ = ["GitHubForge", "installed_repos"]

@@ -69,6 +69,7 @@ def handle_api(fake: FakeGitHub, method: str, raw_path: str, headers: dict[str, 
         return Reply(501, {"message": f"The fake GitHub does not implement {method} {url.path}"})
     template, params, handler = matched
     operation = f"{method} {template}"
+    token = git_http.token_from_header(headers.get("authorization")) or ""
     login = _authenticate(fake, operation, headers.get("authorization"))
     if login is None:
         return Reply(401, builders.error("Bad credentials", 401))
@@ -80,7 +81,8 @@ def handle_api(fake: FakeGitHub, method: str, raw_path: str, headers: dict[str, 
         parsed = json.loads(body) if body else None
     except ValueError:
         return Reply(400, builders.error("Problems parsing JSON", 400))
-    req = Request(method, raw_path, operation, {k: unquote(v) for k, v in params.items()}, query, parsed, login)
+    req = Request(method, raw_path, operation, {k: unquote(v) for k, v in params.items()}, query, parsed, login,
+                  token)
     reply = _call(fake, req, handler)
     if reply.status != 304:
         fake.check_response(method, template, url.path, reply.status, reply.body)

@@ -1,10 +1,10 @@
-"""REST handlers for checks and statuses, and the GitHub App endpoints (app, installation, tokens, rate limit)."""
+"""REST handlers for checks and statuses, and the GitHub App endpoints (app, installations, tokens, rate limit)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tests.fake_github import builders_checks, hooks
+from tests.fake_github import builders, builders_checks, hooks
 from tests.fake_github.routes_repos import commit_of, repo_of
 from tests.fake_github.wire import ApiError, Listing, Reply, Request
 
@@ -82,6 +82,31 @@ def create_installation_token(fake: FakeGitHub, req: Request) -> Reply:
     return Reply(201, builders_checks.installation_token(token, expires_at))
 
 
+def list_installations(fake: FakeGitHub, req: Request) -> Listing:
+    """One installation per distinct `Repo.installation_id`, its account the owner of its first repository."""
+    owners: dict[int, str] = {}
+    for repo in sorted(fake.repos.values(), key=lambda r: r.id):
+        owners.setdefault(repo.installation_id, repo.owner)
+    return Listing([_listed_installation(fake, i, owner) for i, owner in sorted(owners.items())])
+
+
+def _listed_installation(fake: FakeGitHub, installation_id: int, owner: str) -> dict[str, Any]:
+    """The list's inlined schema makes `account` allOf(Simple User, Enterprise): it carries both shapes."""
+    body = builders_checks.installation(fake.api_url, installation_id, fake.app_id, owner)
+    stamp = body["created_at"]
+    body["account"] |= {"name": owner, "slug": owner, "created_at": stamp, "updated_at": stamp}
+    return body
+
+
+def installation_repositories(fake: FakeGitHub, req: Request) -> Listing:
+    """The repositories of the installation whose token made the request; 403 for any other credential."""
+    installation_id = fake.installation_tokens.get(req.token)
+    if installation_id is None:
+        raise ApiError(403, "This endpoint requires an installation access token")
+    repos = sorted((r for r in fake.repos.values() if r.installation_id == installation_id), key=lambda r: r.id)
+    return Listing([builders.repository(fake.api_url, repo, permission=None) for repo in repos], "repositories")
+
+
 def get_rate_limit(fake: FakeGitHub, req: Request) -> Reply:
     return Reply(200, builders_checks.rate_limit(fake.rate_limit_total, fake.rate_limit_remaining()))
 
@@ -89,6 +114,7 @@ def get_rate_limit(fake: FakeGitHub, req: Request) -> Reply:
 #: operations authenticated with the App's JWT rather than a token
 JWT_OPERATIONS = frozenset({
     "GET /app", "GET /repos/{owner}/{repo}/installation", "POST /app/installations/{installation_id}/access_tokens",
+    "GET /app/installations",
 })
 
 ROUTES: list[tuple[str, str, Any]] = [
@@ -100,5 +126,7 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/app", get_app),
     ("GET", "/repos/{owner}/{repo}/installation", get_repo_installation),
     ("POST", "/app/installations/{installation_id}/access_tokens", create_installation_token),
+    ("GET", "/app/installations", list_installations),
+    ("GET", "/installation/repositories", installation_repositories),
     ("GET", "/rate_limit", get_rate_limit),
 ]

@@ -54,6 +54,7 @@ class FakeGitHub(State):
         self.unknown: list[str] = []
         self.schema_errors: list[SchemaError] = []
         self.tokens: dict[str, tuple[str, float | None]] = {}
+        self.installation_tokens: dict[str, int] = {}  #: installation token -> its installation id
         self.rate_limit_total = 5000
         self.auto_webhooks = True
         self.webhook_url: Any = None  #: a URL string or a Flask test client
@@ -112,6 +113,7 @@ class FakeGitHub(State):
         token = "ghs_" + secrets.token_hex(18)
         expires = datetime.now(UTC) + timedelta(seconds=ttl_s)
         self.tokens[token] = (f"{routes_checks.builders_checks.APP_SLUG}[bot]", expires.timestamp())
+        self.installation_tokens[token] = installation_id
         return token, expires.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def verify_jwt(self, token: str) -> str | None:

@@ -15,6 +15,7 @@ class Request:
     query: dict[str, str]
     body: Any  #: parsed JSON or None
     login: str  #: who the token belongs to
+    token: str = ""  #: the credential presented (installation-scoped endpoints look up its installation)
 
     @property
     def full_name(self) -> str:

@@ -14,7 +14,16 @@ import pytest
 from github import Github
 
 from bot import markers
-from bot.handlers import JUDGE_CHECKS, MIGRATE_CATEGORY, PULL_CLOSED, START_CAMPAIGN, campaigns, checks, pulls
+from bot.handlers import (
+    JUDGE_CHECKS,
+    MIGRATE_CATEGORY,
+    PULL_CLOSED,
+    RECONCILE_CAMPAIGNS,
+    START_CAMPAIGN,
+    campaigns,
+    checks,
+    pulls,
+)
 from bot.routes import merge_tables
 from bot.settings import Settings
 from tests.fake_github import bare
@@ -224,3 +233,82 @@ def test_judge_checks_through_a_real_worker(world: World, worker: Any) -> None:
     assert world.pull(pull.number).state == "closed"
     again = worker.send_task(JUDGE_CHECKS, kwargs={"repo": REPO, "installation_id": None, "sha": pull.head_sha})
     assert again.get(timeout=60) == []
+
+
+def reconcile_tick(world: World, bot: Bot) -> tuple[list[str], list[Any]]:
+    """One beat tick for the repository; its follow-ups run at once, their webhooks are lost."""
+    start = len(world.fake.requests)
+    done = rollout_jobs.reconcile_repo(world.forge, REPO, enqueue=bot.run, workdir=bot.workdir)
+    bot.seen = len(world.fake.emitted)
+    return done, world.fake.requests[start:]
+
+
+def human_merges(github_client: Github, number: int) -> None:
+    github_client.get_repo(REPO).get_pull(number).merge(merge_method="squash")
+
+
+@pytest.mark.parametrize("change", ["check completes", "merged by a human"])
+def test_idle_ticks_cost_304s_and_a_change_between_ticks_is_acted_on_once(world: World, bot: Bot,
+                                                                          github_client: Github, change: str) -> None:
+    (core,) = world.fake.pulls(REPO)
+    assert reconcile_tick(world, bot)[0] == []
+    done, requests = reconcile_tick(world, bot)
+    assert done == [] and {r.method for r in requests} == {"GET"}
+    assert [r.status for r in requests if r.operation == "GET /repos/{owner}/{repo}/pulls"] == [304]
+
+    if change == "check completes":
+        ci(github_client, core.head_sha, "success")
+    else:
+        human_merges(github_client, core.number)
+    done, _ = reconcile_tick(world, bot)
+    assert done[-1] == "start mig" and done.count("start mig") == 1
+    for _ in range(2):
+        assert reconcile_tick(world, bot)[0] == []
+
+    assert world.pull(core.number).merged
+    assert world.fake.count("PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge") == 1
+    assert bot.ran_tasks(START_CAMPAIGN) == 2  # the fixture's, then the reconcile's one
+    assert sorted(bot_pulls(world)) == sorted(markers.branch_name("mig", c) for c in ("core", "api"))
+
+
+def test_beat_finds_the_apps_repositories_on_github_and_those_remembered(fake_github: FakeGitHub,
+                                                                         github_app_key: Any) -> None:
+    import redis
+
+    from bot.forge.github import installed_repos
+    from tests.fake_github.fixtures import APP_ID, PAT
+    from workers.rollout_tasks import KNOWN_REPOS_KEY, remember_repo, repos_to_reconcile
+
+    fake_github.create_repo("octo/app")
+    fake_github.create_repo("octo/lib")
+    fake_github.create_repo("other/site")
+    fake_github.repo("other/site").installation_id = 2
+    url = "redis://127.0.0.1:6379/10"
+    app_mode = Settings(app_id=APP_ID, private_key=github_app_key.private_pem, api_url=fake_github.api_url,
+                        redis_url=url)
+    assert installed_repos(app_mode) == [("octo/app", 1), ("octo/lib", 1), ("other/site", 2)]
+    assert installed_repos(Settings(token=PAT, api_url=fake_github.api_url)) is None
+
+    client = redis.Redis.from_url(url)
+    client.delete(KNOWN_REPOS_KEY)  # flushed: GitHub alone still lists every installed repository
+    try:
+        assert repos_to_reconcile(app_mode) == [("octo/app", 1), ("octo/lib", 1), ("other/site", 2)]
+        remember_repo(app_mode, "solo/tool", None)
+        remember_repo(app_mode, "octo/app", 7)  # stale: GitHub's installation id wins
+        assert repos_to_reconcile(app_mode) == [("octo/app", 1), ("octo/lib", 1), ("other/site", 2),
+                                                ("solo/tool", None)]
+    finally:
+        client.delete(KNOWN_REPOS_KEY)
+
+
+def test_beat_task_reconciles_the_remembered_repositories_through_a_real_worker(world: World, worker: Any) -> None:
+    from workers.celery_app import settings_of
+    from workers.rollout_tasks import remember_repo
+
+    pull = world.open_bot_pull("core")
+    world.check(pull.head_sha, "failure")  # its webhook never arrived
+    remember_repo(settings_of(worker), REPO, None)
+    result = worker.send_task(RECONCILE_CAMPAIGNS)
+    assert result.get(timeout=60) == {REPO: [f"comment #{pull.number}", f"addlabels #{pull.number}",
+                                             f"close #{pull.number}"]}
+    assert worker.send_task(RECONCILE_CAMPAIGNS).get(timeout=60) == {REPO: []}
