@@ -119,12 +119,13 @@ def start_campaign(forge: Forge, repo: str, sha: str, path: str | None, *, enque
         campaign = load_campaign_text(forge.read_file(repo, campaign_path, sha), campaign_path)
         with _clone(forge, repo, info.clone_url, sha, workdir) as clone:
             planned = planned_files(clone, campaign)
+            head = gitops.head_sha(clone)  # `sha` may name a branch (a follow-up); markers need the commit
         pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id))
         due = categories_to_start(campaign, campaign_state(campaign, pulls, planned))
         log.info("campaign due", extra={"repo": repo, "campaign": campaign.id, "categories": due,
                                         "planned": planned})
         for category in due:
-            enqueue(MIGRATE_CATEGORY, {"repo": repo, "sha": sha, "campaign_path": campaign_path,
+            enqueue(MIGRATE_CATEGORY, {"repo": repo, "sha": head, "campaign_path": campaign_path,
                                        "category": category})
         started += due
     return started

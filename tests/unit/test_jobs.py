@@ -80,6 +80,15 @@ def test_start_campaign_enqueues_the_first_category_only_once(sample: tuple[Loca
     assert [p.name for p in tmp_path.iterdir()] == ["forge"]  # every temporary clone is gone
 
 
+def test_a_start_named_by_branch_hands_on_the_commit_it_read(sample: tuple[LocalForge, str],
+                                                            tmp_path: Path) -> None:
+    forge, sha = sample
+    queued: list[tuple[str, dict]] = []
+    jobs.start_campaign(forge, REPO, forge.repo(REPO).default_branch, CAMPAIGN_PATH,
+                        enqueue=lambda n, k: queued.append((n, dict(k))), workdir=tmp_path)
+    assert [kwargs["sha"] for _, kwargs in queued] == [sha]  # the PR marker's base_sha must be a commit
+
+
 def test_parallel_rollout_starts_up_to_max_open(tmp_path: Path, sample_template: Path) -> None:
     forge, sha = _repository(tmp_path / "forge", sample_template, _campaign_text("{order: parallel, max_open: 3}"))
     started = jobs.start_campaign(forge, REPO, sha, CAMPAIGN_PATH, enqueue=lambda n, k: None, workdir=tmp_path)
