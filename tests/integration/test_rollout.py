@@ -271,36 +271,6 @@ def test_idle_ticks_cost_304s_and_a_change_between_ticks_is_acted_on_once(world:
     assert sorted(bot_pulls(world)) == sorted(markers.branch_name("mig", c) for c in ("core", "api"))
 
 
-def test_beat_finds_the_apps_repositories_on_github_and_those_remembered(fake_github: FakeGitHub,
-                                                                         github_app_key: Any) -> None:
-    import redis
-
-    from bot.forge.github import installed_repos
-    from tests.fake_github.fixtures import APP_ID, PAT
-    from workers.rollout_tasks import KNOWN_REPOS_KEY, remember_repo, repos_to_reconcile
-
-    fake_github.create_repo("octo/app")
-    fake_github.create_repo("octo/lib")
-    fake_github.create_repo("other/site")
-    fake_github.repo("other/site").installation_id = 2
-    url = "redis://127.0.0.1:6379/10"
-    app_mode = Settings(app_id=APP_ID, private_key=github_app_key.private_pem, api_url=fake_github.api_url,
-                        redis_url=url)
-    assert installed_repos(app_mode) == [("octo/app", 1), ("octo/lib", 1), ("other/site", 2)]
-    assert installed_repos(Settings(token=PAT, api_url=fake_github.api_url)) is None
-
-    client = redis.Redis.from_url(url)
-    client.delete(KNOWN_REPOS_KEY)  # flushed: GitHub alone still lists every installed repository
-    try:
-        assert repos_to_reconcile(app_mode) == [("octo/app", 1), ("octo/lib", 1), ("other/site", 2)]
-        remember_repo(app_mode, "solo/tool", None)
-        remember_repo(app_mode, "octo/app", 7)  # stale: GitHub's installation id wins
-        assert repos_to_reconcile(app_mode) == [("octo/app", 1), ("octo/lib", 1), ("other/site", 2),
-                                                ("solo/tool", None)]
-    finally:
-        client.delete(KNOWN_REPOS_KEY)
-
-
 def test_beat_task_reconciles_the_remembered_repositories_through_a_real_worker(world: World, worker: Any) -> None:
     from workers.celery_app import settings_of
     from workers.rollout_tasks import remember_repo

@@ -1,14 +1,20 @@
-"""Conditional reads (ETag) for the reconcile task: the bounded cache, pages, and idle ticks answered 304."""
+"""The reconcile task's reads: conditional (ETag) with a bounded cache, idle ticks answered 304, and the
+repositories to reconcile found on GitHub (the App's installations) as well as in Redis."""
 
 from __future__ import annotations
 
 import pytest
+import redis
 
 from bot import markers
 from bot.forge.etag import GONE, Entry, EtagCache, cache_key, next_link
+from bot.forge.github import installed_repos
+from bot.settings import Settings
+from tests.fake_github.fixtures import APP_ID, PAT, AppKey
 from tests.fake_github.server import FakeGitHub, RequestRecord
 from tests.rollout_world import REPO, World, make_world
 from workers import rollout_jobs
+from workers.rollout_tasks import KNOWN_REPOS_KEY, remember_repo, repos_to_reconcile
 
 PULLS = "GET /repos/{owner}/{repo}/pulls"
 RUNS = "GET /repos/{owner}/{repo}/commits/{ref}/check-runs"
@@ -150,3 +156,28 @@ def test_after_a_quiet_tick_nothing_is_judged_until_a_read_changes(fake_github: 
     assert len(skipped) < len(judged)
     world.check(pull.head_sha, "failure", name="ci")  # a re-run fails
     assert tick(world)[0] == ["comment #1", "addlabels #1", "removelabel #1", "close #1"]
+
+
+# -- which repositories to reconcile ---------------------------------------------------------------------
+def test_beat_finds_the_apps_repositories_on_github_and_those_remembered(fake_github: FakeGitHub,
+                                                                         github_app_key: AppKey) -> None:
+    fake_github.create_repo("octo/app")
+    fake_github.create_repo("octo/lib")
+    fake_github.create_repo("other/site")
+    fake_github.repo("other/site").installation_id = 2
+    url = "redis://127.0.0.1:6379/10"
+    app_mode = Settings(app_id=APP_ID, private_key=github_app_key.private_pem, api_url=fake_github.api_url,
+                        redis_url=url)
+    assert installed_repos(app_mode) == [("octo/app", 1), ("octo/lib", 1), ("other/site", 2)]
+    assert installed_repos(Settings(token=PAT, api_url=fake_github.api_url)) is None
+
+    client = redis.Redis.from_url(url)
+    client.delete(KNOWN_REPOS_KEY)  # flushed: GitHub alone still lists every installed repository
+    try:
+        assert repos_to_reconcile(app_mode) == [("octo/app", 1), ("octo/lib", 1), ("other/site", 2)]
+        remember_repo(app_mode, "solo/tool", None)
+        remember_repo(app_mode, "octo/app", 7)  # stale: GitHub's installation id wins
+        assert repos_to_reconcile(app_mode) == [("octo/app", 1), ("octo/lib", 1), ("other/site", 2),
+                                                ("solo/tool", None)]
+    finally:
+        client.delete(KNOWN_REPOS_KEY)
