@@ -34,6 +34,7 @@ from tests.fake_github.deliver import deliver
 from tests.fake_github.fixtures import NO_THROTTLE, PAT
 from tests.fake_github.server import FakeGitHub
 from tests.fake_github.state import BOT_LOGIN, Pull
+from tests.redis_db import flushed_db
 from tests.rollout_world import CAMPAIGN_PATH, REPO, World, make_world
 from workers.celery_app import make_celery
 
@@ -78,15 +79,8 @@ class Bot:
 
 @pytest.fixture
 def broker() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    with flushed_db(REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture

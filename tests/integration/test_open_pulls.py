@@ -30,6 +30,7 @@ from tests.fake_github import bare
 from tests.fake_github.deliver import deliver
 from tests.fake_github.fixtures import PAT
 from tests.fake_github.server import FakeGitHub
+from tests.redis_db import flushed_db
 
 pytestmark = pytest.mark.integration
 
@@ -59,15 +60,8 @@ def sample_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.fixture()
 def broker() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    with flushed_db(REDIS_URL) as client:
+        yield client
 
 
 class Worker:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -150,7 +149,6 @@ def _redis_server(port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("redis-server did not start")
 
 
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs the redis-server binary")
 def test_long_lived_connection_survives_a_broker_restart() -> None:
     port = _free_port()
     url = f"redis://127.0.0.1:{port}/0"

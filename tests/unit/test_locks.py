@@ -19,10 +19,7 @@ REPO = "acme/app"
 @pytest.fixture()
 def client() -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
+    client.ping()  # no Redis is an error, never a skip: .ci/run starts one
     client.delete(lock_key(REPO))
     yield client
     client.delete(lock_key(REPO))
