@@ -82,7 +82,8 @@ def _receive(services: Services, delivery: str, event: str) -> tuple[Response, i
     if not fresh:
         log.info("duplicate delivery", extra={"delivery_id": delivery, "event": event})
         return _answer(event, "duplicate", 200, duplicate=True, delivery=delivery)
-    log.info(
+    # per-delivery success is a DEBUG line: /metrics counts deliveries and the worker logs each task it runs
+    log.debug(
         "delivery queued", extra={"delivery_id": delivery, "event": event, "tasks": [j.task for j in jobs]}
     )
     return _answer(event, "queued", 202, queued=[job.task for job in jobs], delivery=delivery)
