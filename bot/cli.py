@@ -95,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="build the sample repository and run the whole local pipeline")
     demo.add_argument("--dest", help="folder for the sample repository (default: a temporary one)")
     demo.set_defaults(func=run_demo)
+    status = sub.add_parser("status", help="a campaign's categories, PRs, paused/finished, read from GitHub")
+    status.add_argument("campaign", help="campaign id (or its file's path in the repository)")
+    status.add_argument("--repo", required=True, help="OWNER/NAME (GITHUB_TOKEN, GITHUB_API_URL from the environment)")
+    status.add_argument("--local", help="read the demo's local forge folder instead of GitHub")
+    status.add_argument("--json", action="store_true", help="print the state as JSON")
+    status.set_defaults(func=run_status)
     return parser
 
 
@@ -191,6 +197,7 @@ def _current_results(campaign: Campaign, head: DirectoryTree, work: DirectoryTre
 
 def run_demo(args: argparse.Namespace) -> int:
     """Exit 0 when every category got its PR and every planted hard case was reported; else 1."""
+    from bot.demo.pipeline import REPO as REPO_DEMO
     from bot.demo.pipeline import run_demo as demo
     from bot.demo.render import campaign_table, hard_case_table, hard_cases
 
@@ -208,8 +215,22 @@ def run_demo(args: argparse.Namespace) -> int:
     cases = hard_cases(result)
     console.print(hard_case_table(cases))
     console.print(f"Branches and PR records are kept in {result.root} for a look.")
+    console.print(f"Campaign state: migration-bot status {result.campaign} --repo {REPO_DEMO} --local {result.root}")
     opened = all(c.pull_number is not None for c in result.categories)
     return EXIT_OK if opened and all(case.reported for case in cases) else EXIT_FINDINGS
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from bot.forge.base import ForgeError
+    from bot.settings import SettingsError
+    from bot.status import read_status, status_forge
+
+    try:
+        status = read_status(status_forge(args.local), args.repo, args.campaign)
+    except (ForgeError, SettingsError) as error:
+        raise CliError(EXIT_REPO, str(error)) from None
+    print(json.dumps(status.to_json(), indent=2) if args.json else status.to_text())
+    return EXIT_OK
 
 
 # --- helpers -------------------------------------------------------------------------------------------

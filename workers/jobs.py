@@ -22,6 +22,7 @@ from bot.handlers import MIGRATE_CATEGORY
 from bot.handlers.campaigns import matches_glob
 from bot.rollout.state import campaign_state, categories_to_start
 from workers.change import CategoryChange, build_change, load_campaign_text, planned_files
+from workers.dashboard_jobs import update_campaign_dashboard, update_dashboard
 from workers.locks import RepoLock
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,8 @@ def start_campaign(forge: Forge, repo: str, sha: str, path: str | None, *, enque
             enqueue(MIGRATE_CATEGORY, {"repo": repo, "sha": head, "campaign_path": campaign_path,
                                        "category": category})
         started += due
+        if 0 in planned.values():  # only a clone knows a category is empty: the dashboard remembers it
+            update_campaign_dashboard(forge, repo, campaign, planned=planned)
     return started
 
 
@@ -164,6 +167,7 @@ def migrate_category(forge: Forge, repo: str, sha: str, campaign_path: str, cate
         change = build_change(clone, campaign, category, branch)
         if change.commit is None:
             log.info("nothing to change", extra={"repo": repo, "campaign": campaign.id, "category": category})
+            update_campaign_dashboard(forge, repo, campaign, planned={category: 0})
             return NothingToChange(category, branch)
         pull = forge.find_pull(repo, branch)
         if pull is not None and pull.state != "open":
@@ -173,7 +177,9 @@ def migrate_category(forge: Forge, repo: str, sha: str, campaign_path: str, cate
         pushed = _push(clone, branch, auth)
         if isinstance(pushed, tuple):
             return _human_commits(forge, repo, category, branch, pull, pushed)
-        return _publish(forge, repo, info.default_branch, sha, change, branch, pull, pushed)
+        result = _publish(forge, repo, info.default_branch, sha, change, branch, pull, pushed)
+        update_dashboard(forge, repo, campaign_path, sha)  # last: after the PR work, under the lock
+        return result
 
 
 def _read(clone: Path, path: str) -> str | None:

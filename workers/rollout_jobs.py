@@ -23,6 +23,7 @@ from bot.rollout import actions as act
 from bot.rollout.state import campaign_state, categories_to_start
 from bot.rollout.verdict import Verdict, judge
 from bot.settings import Settings
+from workers.dashboard_jobs import update_campaign_dashboard, update_dashboards
 from workers.jobs import Enqueue
 from workers.rollout_revert import open_revert
 from workers.rollout_tick import TickReads, forget, remember_quiet, unchanged_since_quiet
@@ -92,6 +93,8 @@ def judge_checks(forge: Forge, repo: str, sha: str, *, enqueue: Enqueue, workdir
     """
     ctx = make_context(forge, repo, campaign_glob=campaign_glob)
     _judge_sha(ctx, sha, workdir)
+    if ctx.done:
+        update_dashboards(forge, repo, ctx.campaigns)
     return ctx.done
 
 
@@ -187,6 +190,7 @@ def pull_closed(forge: Forge, repo: str, number: int, *, enqueue: Enqueue,
     due = _follow_up(ctx, found, pull)
     for task, kwargs in due:
         enqueue(task, kwargs)
+    update_campaign_dashboard(forge, repo, found[1])
     return due
 
 
@@ -239,6 +243,8 @@ def reconcile_repo(forge: Forge, repo: str, *, enqueue: Enqueue, workdir: str | 
             ctx.done.append(f"start {campaign_id}")
     if not ctx.done and not tick.wrote:
         remember_quiet(forge, repo)
+    if ctx.done:
+        update_dashboards(forge, repo, dict(active))
     return ctx.done
 
 

@@ -9,6 +9,7 @@ from bot.forge.base import (
     CommitInfo,
     Forge,
     ForgeError,
+    IssueInfo,
     Permanent,
     PullInfo,
     RepoInfo,
@@ -19,7 +20,7 @@ from bot.forge.local import LocalForge
 if TYPE_CHECKING:
     from bot.forge.github import GitHubForge
 
-__all__ = ["CheckResult", "CommitInfo", "Forge", "ForgeError", "GitHubForge", "LocalForge", "Permanent",
+__all__ = ["CheckResult", "CommitInfo", "Forge", "ForgeError", "GitHubForge", "IssueInfo", "LocalForge", "Permanent",
            "PullInfo", "RepoInfo", "Retryable"]
 
 

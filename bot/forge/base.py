@@ -61,6 +61,18 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class IssueInfo:
+    """A plain issue (never a PR): the campaign dashboard."""
+
+    number: int
+    state: str  #: "open" | "closed"
+    title: str
+    body: str
+    labels: tuple[str, ...]
+    html_url: str
+
+
+@dataclass(frozen=True)
 class CommitInfo:
     sha: str
     author_email: str
@@ -131,3 +143,19 @@ class Forge(Protocol):
         ...
 
     def delete_branch(self, full_name: str, branch: str) -> None: ...
+
+    def find_issue(self, full_name: str, marker: str) -> IssueInfo | None:
+        """The bot-labelled issue (open or closed, never a PR) whose body carries `marker`; None when none."""
+        ...
+
+    def open_issue(self, full_name: str, title: str, body: str, labels: Sequence[str]) -> IssueInfo: ...
+
+    def edit_issue(
+        self,
+        full_name: str,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        state: str | None = None,
+    ) -> IssueInfo: ...

@@ -21,6 +21,7 @@ from bot import markers
 from bot.forge.base import CheckResult, CommitInfo, Permanent, PullInfo, RepoInfo
 from bot.forge.errors import translated
 from bot.forge.etag import EtagCache, conditional_get, conditional_pages
+from bot.forge.github_issues import IssuesMixin
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -64,7 +65,7 @@ def _auth(settings: Settings, installation_id: int | None) -> Auth.Auth:
     raise Permanent("no GitHub credentials for this installation (GITHUB_APP_ID + key, or GITHUB_TOKEN)")
 
 
-class GitHubForge:
+class GitHubForge(IssuesMixin):
     """One installation's view of GitHub. Retries are Celery's job, so PyGithub's own retry is off.
 
     The reads the reconcile task repeats every few minutes (repository, bot PRs, campaign files, checks,

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from bot import gitops, markers
-from bot.forge.base import CheckResult, CommitInfo, Permanent, PullInfo, RepoInfo
+from bot.forge.base import CheckResult, CommitInfo, IssueInfo, Permanent, PullInfo, RepoInfo
 
 RECORDS_DIR = ".migration-bot/pulls"
+#: plain issues (the campaign dashboard): `<root>/.migration-bot/issues/<full_name>/<number>.json`
+ISSUES_DIR = ".migration-bot/issues"
 
 
 class LocalForge:
@@ -158,6 +160,41 @@ class LocalForge:
                 comment["reactions"].append(content)
         self._save(full_name, record)
 
+    # -- issues (numbered apart from the PRs: offline, nothing links the two) --------------------------
+    def _issue_path(self, full_name: str, number: int) -> Path:
+        return self.root / ISSUES_DIR / full_name / f"{number}.json"
+
+    def _save_issue(self, full_name: str, info: IssueInfo) -> IssueInfo:
+        path = self._issue_path(full_name, info.number)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(info), indent=2, sort_keys=True), encoding="utf-8")
+        tmp.replace(path)
+        return info
+
+    def _issues(self, full_name: str) -> list[IssueInfo]:
+        folder = self.root / ISSUES_DIR / full_name
+        paths = sorted(folder.glob("*.json"), key=lambda p: int(p.stem)) if folder.exists() else []
+        return [_issue(json.loads(p.read_text(encoding="utf-8"))) for p in paths]
+
+    def find_issue(self, full_name: str, marker: str) -> IssueInfo | None:
+        return next((i for i in self._issues(full_name) if markers.LABEL_BOT in i.labels and marker in i.body),
+                    None)
+
+    def open_issue(self, full_name: str, title: str, body: str, labels: Sequence[str]) -> IssueInfo:
+        number = max((i.number for i in self._issues(full_name)), default=0) + 1
+        path = self._issue_path(full_name, number)
+        return self._save_issue(full_name, IssueInfo(number, "open", title, body, tuple(dict.fromkeys(labels)),
+                                                     path.as_uri()))
+
+    def edit_issue(self, full_name: str, number: int, *, title: str | None = None, body: str | None = None,
+                   state: str | None = None) -> IssueInfo:
+        path = self._issue_path(full_name, number)
+        if not path.exists():
+            raise Permanent(f"{full_name}: no issue #{number}")
+        changes = {k: v for k, v in (("title", title), ("body", body), ("state", state)) if v is not None}
+        return self._save_issue(full_name, replace(_issue(json.loads(path.read_text(encoding="utf-8"))), **changes))
+
     # -- checks, merges, commits ---------------------------------------------------------------------
     def checks(self, full_name: str, sha: str) -> list[CheckResult]:
         return []
@@ -189,3 +226,7 @@ class LocalForge:
 
     def delete_branch(self, full_name: str, branch: str) -> None:
         self._git(full_name, "branch", "--quiet", "-D", branch, check=False)
+
+
+def _issue(record: dict[str, Any]) -> IssueInfo:
+    return IssueInfo(**{**record, "labels": tuple(record["labels"])})

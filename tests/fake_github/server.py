@@ -17,7 +17,15 @@ from typing import Any
 
 import jwt
 
-from tests.fake_github import bare, dispatch, routes_checks, routes_issues, routes_pulls, routes_repos
+from tests.fake_github import (
+    bare,
+    dispatch,
+    routes_checks,
+    routes_issue_list,
+    routes_issues,
+    routes_pulls,
+    routes_repos,
+)
 from tests.fake_github.deliver import Delivery, deliver
 from tests.fake_github.faults import Faults
 from tests.fake_github.openapi_check import (
@@ -30,7 +38,8 @@ from tests.fake_github.openapi_check import (
 from tests.fake_github.state import BOT_LOGIN, Repo, State
 
 log = logging.getLogger(__name__)
-ROUTES = routes_repos.ROUTES + routes_pulls.ROUTES + routes_issues.ROUTES + routes_checks.ROUTES
+ROUTES = (routes_repos.ROUTES + routes_pulls.ROUTES + routes_issue_list.ROUTES + routes_issues.ROUTES
+          + routes_checks.ROUTES)
 
 
 @dataclass(frozen=True)

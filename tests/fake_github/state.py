@@ -52,6 +52,22 @@ class Comment:
 
 
 @dataclass
+class Issue:
+    """A plain issue (not a PR); shares the repository's numbers with the PRs, as on GitHub."""
+
+    number: int
+    id: int
+    title: str
+    body: str
+    user: str
+    created_at: str
+    updated_at: str
+    state: str = "open"
+    closed_at: str | None = None
+    labels: list[str] = field(default_factory=list)
+
+
+@dataclass
 class CheckRun:
     id: int
     head_sha: str
@@ -91,6 +107,7 @@ class Repo:
     permissions: dict[str, str] = field(default_factory=dict)
     required_checks: dict[str, list[str]] = field(default_factory=dict)
     installation_id: int = 1
+    issues: dict[int, Issue] = field(default_factory=dict)  #: plain issues by number
 
     @property
     def full_name(self) -> str:
@@ -188,10 +205,14 @@ class State:
             repo = self.repo(full_name)
             sha = bare.rev_parse(repo.bare, f"refs/heads/{head}")
             assert sha is not None, f"no branch {head}"
-            number = max([0, *repo.pulls]) + 1
+            number = max([0, *repo.pulls, *repo.issues]) + 1
             pull = Pull(number, self.next_id(), title, body, head, base, user, sha, now(), now(), draft)
             repo.pulls[number] = pull
             return pull
+
+    def issues(self, full_name: str) -> list[Issue]:
+        with self.lock:
+            return sorted(self.repo(full_name).issues.values(), key=lambda i: i.number)
 
     def find_comment(self, comment_id: int) -> tuple[Repo, Comment] | None:
         with self.lock:

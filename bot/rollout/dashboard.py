@@ -1,0 +1,162 @@
+"""The campaign dashboard issue as a pure render: status table, paused/finished line, progress history.
+
+Like Renovate's "Dependency Dashboard", one issue per campaign, found by `markers.dashboard_marker`. Its
+body carries its own memory in a hidden JSON marker (the progress history and the categories planned
+empty), so GitHub stays the only store. The issue stays open while the campaign runs and is closed
+once it is finished (every category merged, skipped or empty): a finished campaign needs nobody's eyes,
+and a revert after that (not finished any more) reopens it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bot import markers
+from bot.campaign.spec import Campaign
+from bot.forge.base import PullInfo
+from bot.rollout.state import CampaignState, CategoryState, CategoryStatus
+
+#: history points kept in the body; the oldest go first
+MAX_HISTORY = 50
+_DATA_RE = re.compile(r"<!-- migration-bot:dashboard-data (?P<json>.*?) -->", re.DOTALL)
+_FILES_RE = re.compile(r"^- files changed: (\d+)$", re.MULTILINE)
+_REFS_RE = re.compile(r"^- references removed: (\d+), left in changed files: (\d+)$", re.MULTILINE)
+_SPARK = "▁▂▃▄▅▆▇█"
+FINISHED_LINE = "**Finished**: every category merged or skipped."
+PAUSED_LINE = "**Paused**: a merged category broke the default branch; its revert PR is open or merged."
+RUNNING_LINE = "**In progress**: {done} of {total} categories done."
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    at: str  #: ISO timestamp, UTC
+    merged: int  #: categories merged
+    left: int | None  #: references still to remove, where known from the PR bodies
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    """What the dashboard remembers in its own body."""
+
+    history: tuple[HistoryPoint, ...] = ()
+    empty: tuple[str, ...] = ()  #: categories planned with nothing to change (known only to a clone)
+
+
+@dataclass(frozen=True)
+class PullFacts:
+    """Totals read back from a bot PR body (the validation summary); None when the body lacks them."""
+
+    files: int | None = None
+    removed: int | None = None
+    left: int | None = None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    title: str
+    body: str
+    state: str  #: "open" | "closed"
+    data: DashboardData = field(default_factory=DashboardData)
+
+
+def dashboard_title(campaign: Campaign) -> str:
+    return f"Migration dashboard: {campaign.title}"
+
+
+def pull_facts(body: str) -> PullFacts:
+    files, refs = _FILES_RE.search(body or ""), _REFS_RE.search(body or "")
+    return PullFacts(int(files[1]) if files else None, int(refs[1]) if refs else None,
+                     int(refs[2]) if refs else None)
+
+
+def parse_data(body: str | None) -> DashboardData:
+    """The hidden data of a dashboard body; empty when absent or unreadable (a human may have edited it)."""
+    match = _DATA_RE.search(body or "")
+    if match is None:
+        return DashboardData()
+    try:
+        raw = json.loads(match["json"])
+        history = tuple(HistoryPoint(str(p["at"]), int(p["merged"]), None if p["left"] is None else int(p["left"]))
+                        for p in raw.get("history", []))
+        return DashboardData(history[-MAX_HISTORY:], tuple(str(name) for name in raw.get("empty", [])))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return DashboardData()
+
+
+def render_data(data: DashboardData) -> str:
+    raw = {"history": [vars(p) for p in data.history], "empty": list(data.empty)}
+    text = json.dumps(raw, sort_keys=True, separators=(",", ":")).replace(">", "\\u003e")
+    return f"<!-- migration-bot:dashboard-data {text} -->"
+
+
+def references_left(state: CampaignState, facts: Mapping[str, PullFacts]) -> int | None:
+    """References still on the default branch, where known: removed-by-PR for unmerged categories plus
+    what each PR left; None when no PR says anything."""
+    known = [(c, facts[c.name]) for c in state.categories if c.name in facts and facts[c.name].removed is not None]
+    if not known:
+        return None
+    return sum((f.left or 0) + (0 if c.status is CategoryStatus.MERGED else f.removed or 0) for c, f in known)
+
+
+def with_point(data: DashboardData, at: str, merged: int, left: int | None) -> DashboardData:
+    """Appends a point only when progress changed since the last one; keeps the last MAX_HISTORY."""
+    last = data.history[-1] if data.history else None
+    if last is not None and (last.merged, last.left) == (merged, left):
+        return data
+    return DashboardData((*data.history, HistoryPoint(at, merged, left))[-MAX_HISTORY:], data.empty)
+
+
+def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[PullInfo], data: DashboardData,
+                     now: str) -> Dashboard:
+    """The issue for `state`; `pulls` are the campaign's PRs (for links and totals), `data` the previous
+    dashboard's memory, `now` the timestamp of a new history point (only added when progress moved)."""
+    by_number = {p.number: p for p in pulls}
+    facts = {c.name: pull_facts(by_number[c.pull_number].body) for c in state.categories
+             if c.pull_number in by_number}
+    merged = sum(c.status is CategoryStatus.MERGED for c in state.categories)
+    data = with_point(data, now, merged, references_left(state, facts))
+    lines = [_headline(state), "", "| # | Category | Status | PR | Files | References removed | Left |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [_row(i, c, by_number, facts.get(c.name, PullFacts())) for i, c in enumerate(state.categories, 1)]
+    lines += ["", "### Progress", "", _progress(data.history), "",
+              f"Campaign `{campaign.id}`. This issue is kept up to date by the migration bot; edits are overwritten.",
+              "", markers.dashboard_marker(campaign.id), render_data(data)]
+    return Dashboard(dashboard_title(campaign), "\n".join(lines) + "\n", "closed" if state.finished else "open", data)
+
+
+def _headline(state: CampaignState) -> str:
+    if state.finished:
+        return FINISHED_LINE
+    if state.paused:
+        return PAUSED_LINE
+    done = sum(c.status in (CategoryStatus.MERGED, CategoryStatus.SKIPPED, CategoryStatus.EMPTY)
+               for c in state.categories)
+    return RUNNING_LINE.format(done=done, total=len(state.categories))
+
+
+def _row(index: int, category: CategoryState, by_number: Mapping[int, PullInfo], facts: PullFacts) -> str:
+    pull = by_number.get(category.pull_number) if category.pull_number is not None else None
+    link = f"[#{pull.number}]({pull.html_url})" if pull else (f"#{category.pull_number}" if category.pull_number
+                                                                else "-")
+    if category.revert_number is not None:
+        link += f", revert #{category.revert_number}"
+
+    def cell(value: int | None) -> str:
+        return "-" if value is None else str(value)
+
+    return (f"| {index} | `{category.name}` | {category.status.value} | {link} | {cell(facts.files)} | "
+            f"{cell(facts.removed)} | {cell(facts.left)} |")
+
+
+def _progress(history: Sequence[HistoryPoint]) -> str:
+    """A sparkline of categories merged, then the last few points as a table."""
+    if not history:
+        return "No progress recorded yet."
+    top = max(max(p.merged for p in history), 1)
+    spark = "".join(_SPARK[round(p.merged / top * (len(_SPARK) - 1))] for p in history)
+    rows = [f"| {p.at} | {p.merged} | {'-' if p.left is None else p.left} |" for p in history[-5:]]
+    return "\n".join([f"Merged categories over time: `{spark}`", "",
+                      "| When | Merged | References left |", "|---|---|---|", *rows])
