@@ -11,19 +11,19 @@ Exit codes (stable; scripts may rely on them):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import difflib
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot import terminal
 from bot.campaign.globs import category_for
 from bot.campaign.load import CampaignError, load_campaign, unmatched_globs
 from bot.campaign.spec import Campaign, Category
-from bot.engine.apply import Progress, apply_rules, write_results
+from bot.engine.apply import apply_rules, write_results
 from bot.engine.codemods import needles
-from bot.engine.plan import Plan, mentioning, plan_campaign
+from bot.engine.plan import mentioning, plan_campaign
 from bot.engine.report import render_summary
 from bot.engine.results import FileResult, FindingKind, Outcome
 from bot.engine.tree import DirectoryTree
@@ -32,10 +32,6 @@ from bot.gitops import GitError, changed_files, head_sha, temporary_worktree
 from bot.testrun import compare_tests, is_test_file
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REPO = 0, 1, 2, 3
-#: candidate files from which a run counts as long enough for a progress bar (on a terminal only)
-PROGRESS_FROM = 50
-#: the plan table lists file names up to this many files, counts beyond
-PLAN_LISTS_UP_TO = 40
 _HUMAN_KINDS = (FindingKind.UNMAPPABLE_CALL, FindingKind.PARSE_ERROR, FindingKind.CODEMOD_ERROR)
 
 
@@ -130,7 +126,8 @@ def run_plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(plan.to_json(), indent=2))
     else:
-        _print_plan(plan)
+        for renderable in terminal.plan_view(plan):
+            terminal.console().print(renderable)
     return EXIT_OK
 
 
@@ -140,14 +137,16 @@ def run_apply(args: argparse.Namespace) -> int:
     wanted = _category(campaign, args.category) if args.category else None
     paths = [p for p in tree.paths() if _in_scope(campaign, p, wanted)]
     candidates = mentioning(tree, paths, needles(campaign.rules))
-    with _progress(len(candidates), "applying") as progress:
+    with terminal.progress(len(candidates), "applying") as progress:
         results = apply_rules(campaign, tree, candidates, jobs=args.jobs, user_root=tree.root,
                               progress=progress)
     if args.diff:
         sys.stdout.writelines(_diff(r) for r in results if r.changed)
     else:
         write_results(tree.root, results)
-    _print_apply(results, to_stderr=args.diff, written=not args.diff)
+    console = terminal.console(stderr=args.diff)  # with --diff, stdout carries only the diff
+    for renderable in terminal.apply_view(results, written=not args.diff):
+        console.print(renderable)
     return EXIT_FINDINGS if any(_needs_human(r) for r in results) else EXIT_OK
 
 
@@ -201,7 +200,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from bot.demo.pipeline import run_demo as demo
     from bot.demo.render import campaign_table, hard_case_table, hard_cases
 
-    console = _console()
+    console = terminal.console()
     console.print("Building the sample repository and running the campaign through the local pipeline...")
     result = demo(Path(args.dest)) if args.dest else demo()
     sample = result.sample
@@ -267,76 +266,16 @@ def _diff(result: FileResult) -> str:
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def _err(message: str) -> None:
-    print(f"migration-bot: {message}", file=sys.stderr)
-
-
-# --- terminal output -----------------------------------------------------------------------------------
-
-
-def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
-    from rich.console import Console  # rich costs start-up time; only when shown
-
-    stream = sys.stderr if stderr else sys.stdout
-    return Console(stderr=stderr, highlight=False, width=None if stream.isatty() else 160)  # no cut paths
-
-
-@contextlib.contextmanager
-def _progress(total: int, label: str) -> Iterator[Progress | None]:
-    """A rich progress bar on a terminal for long runs; otherwise no callback at all."""
-    if total < PROGRESS_FROM or not sys.stdout.isatty():
-        yield None
-        return
-    from rich.progress import Progress as Bar
-
-    with Bar(transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda done, _total: bar.update(task, completed=done)
-
-
-def _print_plan(plan: Plan) -> None:
-    from rich.table import Table
-
-    table = Table(title="Plan")
-    for column in ("priority", "category", "files", "references"):
-        table.add_column(column)
-    listed = sum(len(c.files) for c in plan.categories) + len(plan.unassigned) <= PLAN_LISTS_UP_TO
-
-    def files(paths: Sequence[str]) -> str:
-        return ("\n".join(paths) or "-") if listed else str(len(paths))
-
-    for c in plan.categories:
-        table.add_row(str(c.priority), c.name, files(c.files), str(c.references))
-    table.add_row("", "[bold]unassigned[/bold]", files(plan.unassigned), str(plan.unassigned_references))
-    _console().print(table)
-    if not listed:
-        _console().print("(file counts shown; --json lists every file)")
-
-
-def _print_apply(results: list[FileResult], *, to_stderr: bool, written: bool) -> None:
-    from rich.table import Table
-
-    console = _console(stderr=to_stderr)
-    changed = sum(r.changed for r in results)
-    console.print(f"{len(results)} candidate file(s), {changed} {'rewritten' if written else 'would change'}")
-    findings = [f for r in results for f in r.findings]
-    if findings:
-        table = Table(title="Findings")
-        for column in ("location", "kind", "message"):
-            table.add_column(column)
-        for f in findings:
-            table.add_row(f.location(), f.kind.value, f.message)
-        console.print(table)
-
-
 def _print_markdown(text: str) -> None:
+    """Rendered on a terminal; raw markdown when piped, so it can be pasted into a PR or an issue."""
     if sys.stdout.isatty():
-        from rich.markdown import Markdown
-
-        _console().print(Markdown(text))
+        terminal.console().print(terminal.markdown(text))
     else:
         print(text)
 
+
+def _err(message: str) -> None:
+    print(f"migration-bot: {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":
