@@ -7,10 +7,10 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from bot import markers
+from bot.campaign.globs import glob_matches
 from bot.campaign.load import CampaignError, parse_campaign
 from bot.campaign.spec import Campaign
 from bot.forge.base import Forge, Permanent
-from bot.handlers.campaigns import matches_glob
 from bot.rollout.dashboard import parse_data
 from bot.rollout.state import CampaignState, campaign_state
 
@@ -48,7 +48,7 @@ def find_campaign(forge: Forge, repo: str, wanted: str, glob: str = DEFAULT_GLOB
         paths = [wanted]
     else:
         directory = str(PurePosixPath(glob).parent)
-        paths = [p for p in forge.list_files(repo, directory, branch) if matches_glob(p, glob)]
+        paths = [p for p in forge.list_files(repo, directory, branch) if glob_matches(glob, p)]
     for path in paths:
         text = forge.read_file(repo, path, branch)
         if text is None:

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from bot import gitops, markers
+from bot.campaign.globs import glob_matches
 from bot.engine.report import render_summary
 from bot.forge.base import Forge, Permanent, PullInfo, Retryable
 from bot.handlers import MIGRATE_CATEGORY
-from bot.handlers.campaigns import matches_glob
 from bot.rollout.state import campaign_state, categories_to_start
 from workers.change import CategoryChange, build_change, load_campaign_text, planned_files
 from workers.dashboard_jobs import update_campaign_dashboard, update_dashboard
@@ -104,7 +104,7 @@ def campaign_paths(forge: Forge, repo: str, sha: str, path: str | None, glob: st
     if path is not None:
         return [path]
     directory = glob.rsplit("/", 1)[0] if "/" in glob else ""
-    return [p for p in forge.list_files(repo, directory, sha) if matches_glob(p, glob)]
+    return [p for p in forge.list_files(repo, directory, sha) if glob_matches(glob, p)]
 
 
 def start_campaign(forge: Forge, repo: str, sha: str, path: str | None, *, enqueue: Enqueue,

@@ -14,11 +14,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
 from bot import markers
+from bot.campaign.globs import glob_matches
 from bot.campaign.load import CampaignError, parse_campaign
 from bot.campaign.spec import Campaign
 from bot.forge.base import Forge, Permanent, PullInfo, RepoInfo
 from bot.handlers import MIGRATE_CATEGORY, START_CAMPAIGN
-from bot.handlers.campaigns import matches_glob
 from bot.rollout import actions as act
 from bot.rollout.state import campaign_state, categories_to_start
 from bot.rollout.verdict import Verdict, judge
@@ -71,7 +71,7 @@ def _read_campaigns(forge: Forge, repo: RepoInfo, glob: str) -> dict[str, tuple[
     found: dict[str, tuple[str, Campaign] | None] = {}
     directory = str(PurePosixPath(glob).parent)
     for path in forge.list_files(repo.full_name, directory, repo.default_branch):
-        if not matches_glob(path, glob):
+        if not glob_matches(glob, path):
             continue
         text = forge.read_file(repo.full_name, path, repo.default_branch)
         try:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from fnmatch import fnmatchcase
 from typing import Any
 
+from bot.campaign.globs import glob_matches
 from bot.handlers import EVENTS_QUEUE, START_CAMPAIGN, Job
 from bot.settings import Settings
 
@@ -14,19 +14,6 @@ log = logging.getLogger(__name__)
 
 #: GitHub lists at most this many commits in a push payload; a push this long may have lost some
 COMMITS_CAP = 20
-
-
-def matches_glob(path: str, glob: str) -> bool:
-    """Path match segment by segment: ``*`` stays inside one directory, ``**`` spans any number of them."""
-    return _match(path.split("/"), glob.split("/"))
-
-
-def _match(parts: Sequence[str], pattern: Sequence[str]) -> bool:
-    if not pattern:
-        return not parts
-    if pattern[0] == "**":
-        return any(_match(parts[i:], pattern[1:]) for i in range(len(parts) + 1))
-    return bool(parts) and fnmatchcase(parts[0], pattern[0]) and _match(parts[1:], pattern[1:])
 
 
 def changed_campaign_files(payload: Mapping[str, Any], glob: str) -> list[str] | None:
@@ -43,7 +30,7 @@ def changed_campaign_files(payload: Mapping[str, Any], glob: str) -> list[str] |
     changed: dict[str, None] = {}
     for commit in commits:
         for path in [*commit["added"], *commit["modified"]]:
-            if matches_glob(path, glob):
+            if glob_matches(glob, path):
                 changed[path] = None
         for path in commit.get("removed") or ():
             changed.pop(path, None)

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from bot.campaign.globs import glob_matches
 from bot.handlers import EVENTS_QUEUE, START_CAMPAIGN, Job
-from bot.handlers.campaigns import changed_campaign_files, matches_glob, push
+from bot.handlers.campaigns import changed_campaign_files, push
 from bot.settings import Settings
 
 RECORDED = Path(__file__).parents[1] / "payloads" / "push.json"
@@ -85,8 +86,8 @@ def start(path: str | None, installation_id: int | None = 4242) -> Job:
         ("a/x.yml", "*.yml", False),
     ],
 )
-def test_matches_glob(path: str, glob: str, ok: bool) -> None:
-    assert matches_glob(path, glob) is ok
+def test_campaign_file_globs(path: str, glob: str, ok: bool) -> None:
+    assert glob_matches(glob, path) is ok
 
 
 def test_added_campaign_file_starts_it() -> None:
