@@ -93,12 +93,16 @@ def render_data(data: DashboardData) -> str:
 
 
 def references_left(state: CampaignState, facts: Mapping[str, PullFacts]) -> int | None:
-    """References still on the default branch, where known: removed-by-PR for unmerged categories plus
-    what each PR left; None when no PR says anything."""
-    known = [(c, facts[c.name]) for c in state.categories if c.name in facts and facts[c.name].removed is not None]
-    if not known:
+    """References still on the default branch: removed-by-PR for unmerged categories plus what each PR left.
+
+    None until every category that has work (not empty, not skipped) has a PR reporting totals: a partial
+    sum would climb as PRs open and read as a regression on the progress chart.
+    """
+    counted = [c for c in state.categories if c.status not in (CategoryStatus.EMPTY, CategoryStatus.SKIPPED)]
+    if not counted or any(facts.get(c.name, PullFacts()).removed is None for c in counted):
         return None
-    return sum((f.left or 0) + (0 if c.status is CategoryStatus.MERGED else f.removed or 0) for c, f in known)
+    return sum((facts[c.name].left or 0) + (0 if c.status is CategoryStatus.MERGED else facts[c.name].removed or 0)
+               for c in counted)
 
 
 def with_point(data: DashboardData, at: str, merged: int, left: int | None) -> DashboardData:
@@ -118,7 +122,7 @@ def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[P
              if c.pull_number in by_number}
     merged = sum(c.status is CategoryStatus.MERGED for c in state.categories)
     data = with_point(data, now, merged, references_left(state, facts))
-    lines = [_headline(state), "", "| # | Category | Status | PR | Files | References removed | Left |",
+    lines = [_headline(state), "", "| # | Category | Status | PR | Files | References removed | Left in its files |",
              "|---|---|---|---|---|---|---|"]
     lines += [_row(i, c, by_number, facts.get(c.name, PullFacts())) for i, c in enumerate(state.categories, 1)]
     lines += ["", "### Progress", "", _progress(data.history), "",
