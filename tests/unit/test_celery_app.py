@@ -19,6 +19,7 @@ from celery import Celery
 
 from bot.handlers import EVENTS_QUEUE, MIGRATE_CATEGORY, MIGRATIONS_QUEUE, RECONCILE_CAMPAIGNS, START_CAMPAIGN
 from bot.settings import Settings
+from tests.redis_db import key_prefix
 from workers.celery_app import VISIBILITY_TIMEOUT_S, make_celery, settings_of
 
 ROOT = Path(__file__).parents[2]
@@ -138,12 +139,8 @@ WORKER_APP = """
 @pytest.fixture
 def prefix() -> Iterator[str]:
     """A broker key prefix for one worker run; its keys are removed afterwards."""
-    prefix = f"test-worker-{uuid.uuid4().hex}:"
-    yield prefix
-    client = redis.Redis.from_url(BROKER_URL)
-    for key in client.scan_iter(match=prefix + "*"):
-        client.delete(key)
-    client.close()
+    with key_prefix(BROKER_URL, "test-worker") as prefix:
+        yield prefix
 
 
 def _worker(tmp_path: Path, prefix: str, env: dict[str, str]) -> subprocess.Popen[str]:

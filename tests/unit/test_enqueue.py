@@ -15,7 +15,6 @@ import sys
 import textwrap
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from kombu.exceptions import OperationalError
 from bot.enqueue import Publisher, publisher_for
 from bot.handlers import EVENTS_QUEUE, START_CAMPAIGN, Job
 from bot.settings import Settings
+from tests.redis_db import key_prefix
 from workers.celery_app import make_celery
 
 ROOT = Path(__file__).parents[2]
@@ -47,12 +47,8 @@ def _prefixed_celery(url: str, prefix: str) -> Celery:
 
 @pytest.fixture
 def prefix() -> Iterator[str]:
-    prefix = f"test-enqueue-{uuid.uuid4().hex}:"
-    yield prefix
-    client = redis.Redis.from_url(BROKER_URL)
-    for key in client.scan_iter(match=prefix + "*"):
-        client.delete(key)
-    client.close()
+    with key_prefix(BROKER_URL, "test-enqueue") as prefix:
+        yield prefix
 
 
 @pytest.fixture
