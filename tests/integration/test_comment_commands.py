@@ -34,13 +34,13 @@ from tests.fake_github.deliver import deliver
 from tests.fake_github.fixtures import NO_THROTTLE, PAT
 from tests.fake_github.server import FakeGitHub
 from tests.fake_github.state import BOT_LOGIN, Pull
-from tests.redis_db import flushed_db
+from tests.redis_db import flushed_db, private_url
 from tests.rollout_world import CAMPAIGN_PATH, REPO, World, make_world
 from workers.celery_app import make_celery
 
 pytestmark = pytest.mark.integration
 
-REDIS_URL = "redis://127.0.0.1:6379/12"
+REDIS_URL = private_url(12)
 SECRET = "comment-commands-secret"
 ALICE, ALICE_TOKEN = "alice", "ghp_alice0000000000000000000000000000000"
 SOURCE = "from old.mod import Engine\n\nEngine()\n"

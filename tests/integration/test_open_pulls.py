@@ -30,12 +30,12 @@ from tests.fake_github import bare
 from tests.fake_github.deliver import deliver
 from tests.fake_github.fixtures import PAT
 from tests.fake_github.server import FakeGitHub
-from tests.redis_db import flushed_db
+from tests.redis_db import flushed_db, private_url
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = private_url(13)
 SECRET = "integration-webhook-secret"
 REPO = "netra/backend"
 CAMPAIGN_ID = "execution-engine-ssot"

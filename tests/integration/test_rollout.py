@@ -28,6 +28,7 @@ from bot.routes import merge_tables
 from bot.settings import Settings
 from tests.fake_github import bare
 from tests.fake_github.server import FakeGitHub
+from tests.redis_db import private_url
 from tests.rollout_world import CAMPAIGN_PATH, REPO, World, make_world
 from workers import jobs, rollout_jobs
 from workers.locks import ThreadRepoLock
@@ -211,7 +212,7 @@ def worker(fake_github: FakeGitHub, tmp_path: Path) -> Any:
     from tests.fake_github.fixtures import PAT
     from workers.celery_app import make_celery
 
-    url = "redis://127.0.0.1:6379/9"
+    url = private_url(9)
     settings = Settings(token=PAT, api_url=fake_github.api_url, redis_url=url, workdir=str(tmp_path))
     app = make_celery(settings)
     app.conf.update(include=["workers.tasks", "workers.rollout_tasks"])

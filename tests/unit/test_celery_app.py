@@ -19,11 +19,11 @@ from celery import Celery
 
 from bot.handlers import EVENTS_QUEUE, MIGRATE_CATEGORY, MIGRATIONS_QUEUE, RECONCILE_CAMPAIGNS, START_CAMPAIGN
 from bot.settings import Settings
-from tests.redis_db import key_prefix
+from tests.redis_db import key_prefix, private_url
 from workers.celery_app import VISIBILITY_TIMEOUT_S, make_celery, settings_of
 
 ROOT = Path(__file__).parents[2]
-BROKER_URL = "redis://127.0.0.1:6379/14"
+BROKER_URL = private_url(14)
 
 
 @pytest.fixture
@@ -115,9 +115,9 @@ def test_module_import_does_no_work_and_app_builds_on_access() -> None:
         assert m._app is None
         print(m.app.conf.broker_url, m.app is m.celery)
     """
-    done = _run(code, {"REDIS_URL": "redis://127.0.0.1:6379/9"})
+    done = _run(code, {"REDIS_URL": BROKER_URL})
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["redis://127.0.0.1:6379/9", "True"]
+    assert done.stdout.split() == [BROKER_URL, "True"]
 
 
 def test_module_app_names_a_bad_variable() -> None:

@@ -27,11 +27,11 @@ from kombu.exceptions import OperationalError
 from bot.enqueue import Publisher, publisher_for
 from bot.handlers import EVENTS_QUEUE, START_CAMPAIGN, Job
 from bot.settings import Settings
-from tests.redis_db import key_prefix
+from tests.redis_db import key_prefix, private_url
 from workers.celery_app import make_celery
 
 ROOT = Path(__file__).parents[2]
-BROKER_URL = "redis://127.0.0.1:6379/14"
+BROKER_URL = private_url(14)
 RECORD_TASK = "tests.enqueue.record"
 KWARGS = {"repo": "octo/app", "installation_id": 77, "sha": "c" * 40, "path": ".github/migrations/a.yml"}
 
@@ -71,7 +71,7 @@ def _body(message: dict[str, Any]) -> Any:
 
 @pytest.mark.parametrize(
     ("url", "eager", "fast"),
-    [(BROKER_URL, False, True), (BROKER_URL, True, False), ("rediss://127.0.0.1:6379/14", False, False)],
+    [(BROKER_URL, False, True), (BROKER_URL, True, False), (BROKER_URL.replace("redis://", "rediss://"), False, False)],
 )
 def test_fast_path_only_for_a_plain_redis_broker(url: str, eager: bool, fast: bool) -> None:
     assert Publisher(make_celery(Settings(redis_url=url, eager=eager))).fast is fast

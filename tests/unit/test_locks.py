@@ -10,9 +10,10 @@ import pytest
 import redis
 
 from bot.forge.base import Retryable
+from tests.redis_db import private_url
 from workers.locks import RedisRepoLock, ThreadRepoLock, lock_key
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = private_url(14)
 REPO = "acme/app"
 
 

@@ -12,6 +12,7 @@ from bot.forge.github import installed_repos
 from bot.settings import Settings
 from tests.fake_github.fixtures import APP_ID, PAT, AppKey
 from tests.fake_github.server import FakeGitHub, RequestRecord
+from tests.redis_db import private_url
 from tests.rollout_world import REPO, World, make_world
 from workers import rollout_jobs
 from workers.rollout_tasks import KNOWN_REPOS_KEY, remember_repo, repos_to_reconcile
@@ -165,7 +166,7 @@ def test_beat_finds_the_apps_repositories_on_github_and_those_remembered(fake_gi
     fake_github.create_repo("octo/lib")
     fake_github.create_repo("other/site")
     fake_github.repo("other/site").installation_id = 2
-    url = "redis://127.0.0.1:6379/10"
+    url = private_url(10)
     app_mode = Settings(app_id=APP_ID, private_key=github_app_key.private_pem, api_url=fake_github.api_url,
                         redis_url=url)
     assert installed_repos(app_mode) == [("octo/app", 1), ("octo/lib", 1), ("other/site", 2)]

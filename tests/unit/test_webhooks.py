@@ -25,11 +25,12 @@ from bot.handlers import START_CAMPAIGN
 from bot.settings import Settings
 from bot.signature import sign
 from bot.webhooks import DELIVERY_KEY
+from tests.redis_db import private_url
 from workers.celery_app import make_celery
 
 SECRET = "test-webhook-secret"
-DEDUPE_URL = "redis://127.0.0.1:6379/13"
-BROKER_URL = "redis://127.0.0.1:6379/14"
+DEDUPE_URL = private_url(13)
+BROKER_URL = private_url(14)
 SHA = "c" * 40
 CAMPAIGN = ".github/migrations/engine.yml"
 PUSH = {
