@@ -12,7 +12,7 @@ import redis
 from celery import Celery
 from flask import Flask
 
-from bot import metrics, webhooks
+from bot import metrics, web, webhooks
 from bot.logs import configure_logging
 from bot.settings import Settings
 from workers.celery_app import make_celery
@@ -53,4 +53,5 @@ def create_app(
     app.extensions[EXTENSION] = Services(settings, celery, redis_client)
     app.register_blueprint(webhooks.blueprint)
     app.register_blueprint(metrics.blueprint)
+    web.install(app, settings, web.GitHubCatalog(settings))  # the dashboard pages, behind sign-in
     return app

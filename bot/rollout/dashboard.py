@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot import markers
 from bot.campaign.spec import Campaign
 from bot.forge.base import PullInfo
 from bot.rollout.state import CampaignState, CategoryState, CategoryStatus
+from bot.rollout.timeline import MAX_TIMELINE, TimelineEntry, timeline_events
 
 #: history points kept in the body; the oldest go first
 MAX_HISTORY = 50
@@ -35,6 +36,8 @@ class HistoryPoint:
     at: str  #: ISO timestamp, UTC
     merged: int  #: categories merged
     left: int | None  #: references still to remove, where known from the PR bodies
+    #: references left per category whose PR reported totals (the web page's burndown)
+    categories: Mapping[str, int] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,10 @@ class DashboardData:
 
     history: tuple[HistoryPoint, ...] = ()
     empty: tuple[str, ...] = ()  #: categories planned with nothing to change (known only to a clone)
+    timeline: tuple[TimelineEntry, ...] = ()  #: what the bot did and why, oldest first, the last MAX_TIMELINE
+    #: each category's status as last rendered, and whether the campaign was paused: what a new entry is relative to
+    statuses: Mapping[str, str] = field(default_factory=dict, hash=False)
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,15 +86,21 @@ def parse_data(body: str | None) -> DashboardData:
         return DashboardData()
     try:
         raw = json.loads(match["json"])
-        history = tuple(HistoryPoint(str(p["at"]), int(p["merged"]), None if p["left"] is None else int(p["left"]))
+        history = tuple(HistoryPoint(str(p["at"]), int(p["merged"]), None if p["left"] is None else int(p["left"]),
+                                     {str(k): int(v) for k, v in p.get("categories", {}).items()})
                         for p in raw.get("history", []))
-        return DashboardData(history[-MAX_HISTORY:], tuple(str(name) for name in raw.get("empty", [])))
+        timeline = tuple(TimelineEntry(str(e["at"]), e.get("category"), str(e["event"]), e.get("pull"),
+                                       str(e.get("why", ""))) for e in raw.get("timeline", []))
+        return DashboardData(history[-MAX_HISTORY:], tuple(str(name) for name in raw.get("empty", [])),
+                             timeline[-MAX_TIMELINE:], {str(k): str(v) for k, v in raw.get("statuses", {}).items()},
+                             bool(raw.get("paused", False)))
     except (ValueError, KeyError, TypeError, AttributeError):
         return DashboardData()
 
 
 def render_data(data: DashboardData) -> str:
-    raw = {"history": [vars(p) for p in data.history], "empty": list(data.empty)}
+    raw = {"history": [vars(p) for p in data.history], "empty": list(data.empty),
+           "timeline": [vars(e) for e in data.timeline], "statuses": dict(data.statuses), "paused": data.paused}
     text = json.dumps(raw, sort_keys=True, separators=(",", ":")).replace(">", "\\u003e")
     return f"<!-- migration-bot:dashboard-data {text} -->"
 
@@ -105,12 +118,29 @@ def references_left(state: CampaignState, facts: Mapping[str, PullFacts]) -> int
                for c in counted)
 
 
-def with_point(data: DashboardData, at: str, merged: int, left: int | None) -> DashboardData:
+def left_per_category(state: CampaignState, facts: Mapping[str, PullFacts]) -> dict[str, int]:
+    """`references_left` per category, for the categories whose PR reports totals (a partial map)."""
+    return {c.name: (facts[c.name].left or 0) + (0 if c.status is CategoryStatus.MERGED else facts[c.name].removed or 0)
+            for c in state.categories
+            if c.status not in (CategoryStatus.EMPTY, CategoryStatus.SKIPPED)
+            and facts.get(c.name, PullFacts()).removed is not None}
+
+
+def with_point(data: DashboardData, at: str, merged: int, left: int | None,
+               categories: Mapping[str, int] | None = None) -> DashboardData:
     """Appends a point only when progress changed since the last one; keeps the last MAX_HISTORY."""
     last = data.history[-1] if data.history else None
-    if last is not None and (last.merged, last.left) == (merged, left):
+    point = HistoryPoint(at, merged, left, dict(categories or {}))
+    if last is not None and (last.merged, last.left, dict(last.categories)) == (merged, left, point.categories):
         return data
-    return DashboardData((*data.history, HistoryPoint(at, merged, left))[-MAX_HISTORY:], data.empty)
+    return replace(data, history=(*data.history, point)[-MAX_HISTORY:])
+
+
+def with_events(data: DashboardData, state: CampaignState, pulls: Mapping[int, PullInfo], at: str) -> DashboardData:
+    """Appends what changed since the last render to the timeline (nothing when nothing changed)."""
+    events = timeline_events(data.statuses, data.paused, state, pulls, at)
+    statuses = {c.name: c.status.value for c in state.categories}
+    return replace(data, timeline=(*data.timeline, *events)[-MAX_TIMELINE:], statuses=statuses, paused=state.paused)
 
 
 def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[PullInfo], data: DashboardData,
@@ -121,7 +151,8 @@ def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[P
     facts = {c.name: pull_facts(by_number[c.pull_number].body) for c in state.categories
              if c.pull_number in by_number}
     merged = sum(c.status is CategoryStatus.MERGED for c in state.categories)
-    data = with_point(data, now, merged, references_left(state, facts))
+    data = with_point(data, now, merged, references_left(state, facts), left_per_category(state, facts))
+    data = with_events(data, state, by_number, now)
     lines = [_headline(state), "", "| # | Category | Status | PR | Files | References removed | Left in its files |",
              "|---|---|---|---|---|---|---|"]
     lines += [_row(i, c, by_number, facts.get(c.name, PullFacts())) for i, c in enumerate(state.categories, 1)]
