@@ -9,14 +9,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.rollout.dashboard import HistoryPoint
 
 #: Okabe-Ito colours (told apart with colour-blindness), black reserved for the total
 PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#8c6d1f")
-WIDTH, HEIGHT = 760, 280
-LEFT, RIGHT, TOP, BOTTOM = 56, WIDTH - 20, 16, HEIGHT - 40
+WIDTH, HEIGHT = 960, 260
+LEFT, RIGHT, TOP, BOTTOM = 56, WIDTH - 24, 14, HEIGHT - 36
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,13 @@ class Line:
 
     @property
     def path(self) -> str:
-        return " ".join(f"{x:.1f},{y:.1f}" for x, y in self.points)
+        """Steps, not slopes: a count holds until the next recorded change."""
+        corners: list[tuple[float, float]] = []
+        for x, y in self.points:
+            if corners:
+                corners.append((x, corners[-1][1]))
+            corners.append((x, y))
+        return " ".join(f"{x:.1f},{y:.1f}" for x, y in corners)
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,8 @@ def burndown(history: Sequence[HistoryPoint], categories: Sequence[str]) -> Char
         for i, name in enumerate(names) if any(name in p.categories for p in history))
     markers = tuple(Marker(x, y(total), p.at, total, p.left is not None, _label(p, total))
                     for x, p, total in zip(xs, history, totals, strict=True))
-    total = Line("total", "#1b1f24", tuple((m.x, m.y) for m in markers))
+    # the total line joins only whole counts: a partial sum climbs as PRs report and would read as a regression
+    total = Line("total", "#1b1f24", tuple((m.x, m.y) for m in markers if m.complete))
     step = top // 4
     y_ticks = tuple(Tick(y(v), f"{v:,}") for v in range(0, top + 1, step))
     return Chart(lines, total, markers, y_ticks, _x_ticks(history, xs))
@@ -95,11 +102,11 @@ def _label(point: HistoryPoint, total: int) -> str:
 
 
 def _nice_max(value: int) -> int:
-    """The smallest 4 x (1, 2, 2.5 or 5 x 10^k) at or above `value`, so four gridlines fall on round numbers."""
+    """The smallest 4 x a round step at or above `value`, so four gridlines fall on round numbers."""
     if value <= 0:
         return 4
     magnitude = 10 ** max(0, math.floor(math.log10(value / 4)))
-    for factor in (1, 2, 2.5, 5, 10):
+    for factor in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8, 10):
         step = factor * magnitude
         if step == int(step) and 4 * step >= value:
             return int(4 * step)
@@ -130,8 +137,20 @@ def _when(at: str) -> str:
 
 
 def _x_ticks(history: Sequence[HistoryPoint], xs: Sequence[float]) -> tuple[Tick, ...]:
+    """Each midnight (UTC) when the points span days, else the first and last points' times."""
     if not history:
         return ()
-    if len(history) == 1:
+    first, last = _parse(history[0].at), _parse(history[-1].at)
+    if first is not None and last is not None and last - first > timedelta(days=1) and xs[-1] > xs[0]:
+        span = (last - first).total_seconds()
+        day = first.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        days = []
+        while day <= last:
+            days.append(day)
+            day += timedelta(days=1)
+        every = math.ceil(len(days) / 10)
+        return tuple(Tick(xs[0] + (xs[-1] - xs[0]) * (d - first).total_seconds() / span, d.strftime("%d %b"))
+                     for d in days[::every])
+    if len(history) == 1 or xs[-1] == xs[0]:
         return (Tick(xs[0], _when(history[0].at)),)
     return (Tick(xs[0], _when(history[0].at)), Tick(xs[-1], _when(history[-1].at)))
