@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -20,7 +21,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -30,6 +30,9 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from bot.settings import Settings
+from bot.web.config import web_config
+
+log = logging.getLogger(__name__)
 
 #: how long a sign-in lasts (GitHub App user tokens live 8 hours too)
 SESSION_TTL_S = 8 * 3600
@@ -76,8 +79,6 @@ def _fingerprint(settings: Settings) -> str | None:
 
 
 def _settings() -> Settings:
-    from bot.web.views import web_config
-
     return web_config().settings
 
 
@@ -136,14 +137,15 @@ def callback() -> BaseResponse | tuple[str, int]:
                                token=bool(settings.dashboard_token), next=url_for("dashboard.index"),
                                error="That sign-in link expired; try again."), 400
     target = _safe_next(session.pop(_NEXT, None))
+    if request.args.get("error"):  # the person declined on GitHub's page: no code to exchange
+        return render_template("login.html", github=True, token=bool(settings.dashboard_token), next=target,
+                               error="GitHub sign-in was declined."), 401
     try:
         login_name, readable = _user_repos(settings, request.args.get("code", ""))
     except ForgeError as error:
-        current_app.logger.warning("dashboard sign-in failed", extra={"error": str(error)})
+        log.warning("dashboard sign-in failed", extra={"error": str(error)})
         return render_template("login.html", github=True, token=bool(settings.dashboard_token), next=target,
                                error="GitHub did not accept the sign-in; try again."), 401
-    from bot.web.views import web_config
-
     installed = set(web_config().catalog.repos())
     _sign_in({"via": "github", "login": login_name, "repos": sorted(readable & installed)})
     return redirect(target)

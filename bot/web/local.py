@@ -26,7 +26,8 @@ def local_app(root: str | Path, repos: list[str], token: str) -> Flask:
     return app
 
 
-def serve_local(root: str | Path, repos: list[str], port: int) -> None:  # pragma: no cover - blocks until ^C
+def serve_local(root: str | Path, repos: list[str], port: int) -> None:
+    """Blocks until Ctrl-C; the token is printed once, for this run only."""
     token = secrets.token_urlsafe(24)
     print(f"Dashboard: http://{HOST}:{port}/  (sign in with the token {token}; Ctrl-C stops it)")
     local_app(root, repos, token).run(host=HOST, port=port, threaded=True, use_reloader=False)

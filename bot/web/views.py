@@ -7,14 +7,12 @@ they may not read answers 404, as GitHub does, so its existence does not leak.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from flask import (
     Blueprint,
     Flask,
     abort,
-    current_app,
     g,
     jsonify,
     redirect,
@@ -32,19 +30,13 @@ from bot.web import access
 from bot.web.burndown import burndown
 from bot.web.campaigns import CampaignPage, campaign_page, repo_campaigns
 from bot.web.catalog import Catalog
+from bot.web.config import EXTENSION, WebConfig, web_config
 
-EXTENSION = "migration_bot_web"
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 #: PR bodies are the bot's markdown, but a person may have edited one: raw HTML is shown as text, never run
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 blueprint = Blueprint("dashboard", __name__, template_folder="templates")
-
-
-@dataclass(frozen=True)
-class WebConfig:
-    settings: Settings
-    catalog: Catalog
 
 
 def install(app: Flask, settings: Settings, catalog: Catalog) -> None:
@@ -55,11 +47,6 @@ def install(app: Flask, settings: Settings, catalog: Catalog) -> None:
                       SESSION_COOKIE_HTTPONLY=True, PERMANENT_SESSION_LIFETIME=access.SESSION_TTL_S)
     app.register_blueprint(access.blueprint)
     app.register_blueprint(blueprint)
-
-
-def web_config() -> WebConfig:
-    config: WebConfig = current_app.extensions[EXTENSION]
-    return config
 
 
 @blueprint.before_request
@@ -79,7 +66,11 @@ blueprint.after_request(access.security_headers)
 
 def _visible_repos() -> list[str]:
     viewer: access.Viewer = g.viewer
-    return [repo for repo in web_config().catalog.repos() if viewer.may_read(repo)]
+    try:
+        repos = web_config().catalog.repos()
+    except ForgeError as error:  # the list of installations itself could not be read
+        abort(503, description=str(error))
+    return [repo for repo in repos if viewer.may_read(repo)]
 
 
 def _repos() -> list[dict[str, Any]]:

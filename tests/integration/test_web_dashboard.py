@@ -121,12 +121,13 @@ def test_github_sign_in_shows_only_repositories_the_user_can_read(story: Story, 
     page.wait_for_url(dashboard + "/")
     assert page.inner_text("header.site span") == "alice"
     assert [h.inner_text() for h in page.query_selector_all("section.repo h2")] == [REPO]
-    hidden = page.goto(f"{dashboard}/octo/secret/campaigns/x")
-    assert hidden is not None and hidden.status == 404
     shown = page.goto(f"{dashboard}/{REPO}/campaigns/{CAMPAIGN_ID}")
     assert shown is not None and shown.status == 200
+    assert page.inner_text("#phase") == "in progress"
+    assert errors == []
+    hidden = page.goto(f"{dashboard}/octo/secret/campaigns/x")  # installed, but alice cannot read it
+    assert hidden is not None and hidden.status == 404
     assert fake_github.count("POST /login/oauth/access_token") == 1
-    assert errors == [] or all("404" in e for e in errors)  # only the refused page's own status
 
 
 def test_declined_sign_in_is_refused(fake_github: FakeGitHub, dashboard: str, browser: Any) -> None:
@@ -134,5 +135,17 @@ def test_declined_sign_in_is_refused(fake_github: FakeGitHub, dashboard: str, br
     fake_github.oauth.approver = None  # the person declines on GitHub's page
     page = browser.new_page()
     page.goto(f"{dashboard}/login/github")
-    assert "/oauth/callback" in page.url and page.is_visible("[role=alert]")
+    assert "/oauth/callback" in page.url and page.inner_text("[role=alert]") == "GitHub sign-in was declined."
+    assert fake_github.count("POST /login/oauth/access_token") == 0
+    assert page.goto(dashboard + "/") is not None and page.url.startswith(dashboard + "/login")
+
+
+def test_code_exchange_refused_by_github_is_a_failed_sign_in(fake_github: FakeGitHub, dashboard: str,
+                                                            browser: Any) -> None:
+    fake_github.oauth.clients[CLIENT_ID] = "not-the-secret-the-app-holds"
+    fake_github.oauth.approver = "alice"
+    page = browser.new_page()
+    page.goto(f"{dashboard}/login/github")
+    assert page.inner_text("[role=alert]") == "GitHub did not accept the sign-in; try again."
+    assert fake_github.count("POST /login/oauth/access_token") == 1 and fake_github.oauth.issued == []
     assert page.goto(dashboard + "/") is not None and page.url.startswith(dashboard + "/login")
