@@ -50,6 +50,7 @@ class Marker:
 class Tick:
     at: float  #: x or y in the SVG
     text: str
+    anchor: str = "middle"  #: SVG text-anchor, so labels at the plot's ends stay inside it
 
 
 @dataclass(frozen=True)
@@ -153,4 +154,7 @@ def _x_ticks(history: Sequence[HistoryPoint], xs: Sequence[float]) -> tuple[Tick
                      for d in days[::every])
     if len(history) == 1 or xs[-1] == xs[0]:
         return (Tick(xs[0], _when(history[0].at)),)
-    return (Tick(xs[0], _when(history[0].at)), Tick(xs[-1], _when(history[-1].at)))
+    start, end = _when(history[0].at), _when(history[-1].at)
+    if start == end and first is not None and last is not None:  # within one minute: say the seconds
+        start, end = first.strftime("%H:%M:%S"), last.strftime("%H:%M:%S")
+    return (Tick(xs[0], start, "start"), Tick(xs[-1], end, "end"))

@@ -51,7 +51,12 @@ def test_day_ticks_when_points_span_days_and_labels_say_the_counts() -> None:
 def test_unparsable_or_equal_stamps_are_spread_evenly() -> None:
     chart = burndown([HistoryPoint("t1", 0, 5), HistoryPoint("t2", 0, 3), HistoryPoint("t3", 1, 0)], [])
     assert [round(m.x) for m in chart.markers] == [LEFT, round((LEFT + RIGHT) / 2), RIGHT]
-    assert chart.lines == () and [t.text for t in chart.x_ticks] == ["t1", "t3"]
+    assert chart.lines == () and [(t.text, t.anchor) for t in chart.x_ticks] == [("t1", "start"), ("t3", "end")]
+
+
+def test_points_within_a_minute_are_labelled_with_seconds() -> None:
+    chart = burndown([HistoryPoint("2026-03-02T09:00:05Z", 0, 5), HistoryPoint("2026-03-02T09:00:40Z", 0, 3)], [])
+    assert [t.text for t in chart.x_ticks] == ["09:00:05", "09:00:40"]
 
 
 def test_empty_and_single_point() -> None:
