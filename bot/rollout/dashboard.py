@@ -22,6 +22,9 @@ from bot.rollout.timeline import MAX_TIMELINE, TimelineEntry, timeline_events
 
 #: history points kept in the body; the oldest go first
 MAX_HISTORY = 50
+#: the hidden data's share of the body (GitHub caps an issue body at 65,536 characters); over it, the oldest
+#: history points and timeline entries go first
+MAX_DATA_CHARS = 40_000
 _DATA_RE = re.compile(r"<!-- migration-bot:dashboard-data (?P<json>.*?) -->", re.DOTALL)
 _FILES_RE = re.compile(r"^- files changed: (\d+)$", re.MULTILINE)
 _REFS_RE = re.compile(r"^- references removed: (\d+), left in changed files: (\d+)$", re.MULTILINE)
@@ -47,9 +50,10 @@ class DashboardData:
     history: tuple[HistoryPoint, ...] = ()
     empty: tuple[str, ...] = ()  #: categories planned with nothing to change (known only to a clone)
     timeline: tuple[TimelineEntry, ...] = ()  #: what the bot did and why, oldest first, the last MAX_TIMELINE
-    #: each category's status as last rendered, and whether the campaign was paused: what a new entry is relative to
-    statuses: Mapping[str, str] = field(default_factory=dict, hash=False)
-    paused: bool = False
+    #: each category's status at the last render, and whether the campaign was paused then: what new entries
+    #: are relative to
+    seen_statuses: Mapping[str, str] = field(default_factory=dict, hash=False)
+    seen_paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,15 +96,16 @@ def parse_data(body: str | None) -> DashboardData:
         timeline = tuple(TimelineEntry(str(e["at"]), e.get("category"), str(e["event"]), e.get("pull"),
                                        str(e.get("why", ""))) for e in raw.get("timeline", []))
         return DashboardData(history[-MAX_HISTORY:], tuple(str(name) for name in raw.get("empty", [])),
-                             timeline[-MAX_TIMELINE:], {str(k): str(v) for k, v in raw.get("statuses", {}).items()},
-                             bool(raw.get("paused", False)))
+                             timeline[-MAX_TIMELINE:], {str(k): str(v) for k, v in raw.get("seen_statuses", {}).items()},
+                             bool(raw.get("seen_paused", False)))
     except (ValueError, KeyError, TypeError, AttributeError):
         return DashboardData()
 
 
 def render_data(data: DashboardData) -> str:
     raw = {"history": [vars(p) for p in data.history], "empty": list(data.empty),
-           "timeline": [vars(e) for e in data.timeline], "statuses": dict(data.statuses), "paused": data.paused}
+           "timeline": [vars(e) for e in data.timeline], "seen_statuses": dict(data.seen_statuses),
+           "seen_paused": data.seen_paused}
     text = json.dumps(raw, sort_keys=True, separators=(",", ":")).replace(">", "\\u003e")
     return f"<!-- migration-bot:dashboard-data {text} -->"
 
@@ -138,9 +143,20 @@ def with_point(data: DashboardData, at: str, merged: int, left: int | None,
 
 def with_events(data: DashboardData, state: CampaignState, pulls: Mapping[int, PullInfo], at: str) -> DashboardData:
     """Appends what changed since the last render to the timeline (nothing when nothing changed)."""
-    events = timeline_events(data.statuses, data.paused, state, pulls, at)
-    statuses = {c.name: c.status.value for c in state.categories}
-    return replace(data, timeline=(*data.timeline, *events)[-MAX_TIMELINE:], statuses=statuses, paused=state.paused)
+    events = timeline_events(data.seen_statuses, data.seen_paused, state, pulls, at)
+    seen = {c.name: c.status.value for c in state.categories}
+    return replace(data, timeline=(*data.timeline, *events)[-MAX_TIMELINE:], seen_statuses=seen,
+                   seen_paused=state.paused)
+
+
+def within_budget(data: DashboardData, budget: int = MAX_DATA_CHARS) -> DashboardData:
+    """Drops the oldest history points and timeline entries, alternately, until the hidden data fits `budget`."""
+    while len(render_data(data)) > budget and (len(data.history) > 1 or data.timeline):
+        if data.timeline and (len(data.timeline) >= len(data.history) or len(data.history) <= 1):
+            data = replace(data, timeline=data.timeline[1:])
+        else:
+            data = replace(data, history=data.history[1:])
+    return data
 
 
 def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[PullInfo], data: DashboardData,
@@ -152,7 +168,7 @@ def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[P
              if c.pull_number in by_number}
     merged = sum(c.status is CategoryStatus.MERGED for c in state.categories)
     data = with_point(data, now, merged, references_left(state, facts), left_per_category(state, facts))
-    data = with_events(data, state, by_number, now)
+    data = within_budget(with_events(data, state, by_number, now))
     lines = [_headline(state), "", "| # | Category | Status | PR | Files | References removed | Left in its files |",
              "|---|---|---|---|---|---|---|"]
     lines += [_row(i, c, by_number, facts.get(c.name, PullFacts())) for i, c in enumerate(state.categories, 1)]

@@ -5,7 +5,16 @@ from __future__ import annotations
 from bot import markers
 from bot.campaign.load import parse_campaign
 from bot.forge.base import PullInfo
-from bot.rollout.dashboard import DashboardData, parse_data, render_dashboard
+from bot.rollout.dashboard import (
+    MAX_DATA_CHARS,
+    MAX_HISTORY,
+    DashboardData,
+    HistoryPoint,
+    parse_data,
+    render_dashboard,
+    render_data,
+    within_budget,
+)
 from bot.rollout.state import campaign_state
 from bot.rollout.timeline import MAX_TIMELINE, TimelineEntry
 
@@ -62,7 +71,7 @@ def test_revert_pauses_and_finish_is_said_once() -> None:
     data = _step([merged], DashboardData(), "t1")
     data = _step([merged, _pull(2, "core", revert=True)], data, "t2")
     assert _events(data)[-2:] == [("t2", "core", "reverted", 2), ("t2", None, "paused", None)]
-    assert data.paused
+    assert data.seen_paused
     data = _step([merged, _pull(2, "core", state="closed", revert=True)], data, "t3")  # revert closed unmerged
     assert _events(data)[-2:] == [("t3", "core", "merged", 1), ("t3", None, "resumed", None)]
     skipped = _pull(3, "api", state="closed", labels=(markers.LABEL_SKIPPED,))
@@ -73,7 +82,7 @@ def test_revert_pauses_and_finish_is_said_once() -> None:
 
 def test_empty_categories_are_told_and_the_timeline_is_bounded() -> None:
     old = tuple(TimelineEntry(f"t{i}", "core", "opened", 1, "x") for i in range(MAX_TIMELINE + 5))
-    data = _step([], DashboardData(timeline=old, statuses={"core": "open", "api": "pending"}), "now",
+    data = _step([], DashboardData(timeline=old, seen_statuses={"core": "open", "api": "pending"}), "now",
                  planned={"api": 0})
     assert len(data.timeline) == MAX_TIMELINE
     assert (data.timeline[-1].category, data.timeline[-1].event, data.timeline[-1].pull) == ("api", "empty", None)
@@ -83,4 +92,16 @@ def test_empty_categories_are_told_and_the_timeline_is_bounded() -> None:
 def test_old_dashboards_without_timeline_still_read() -> None:
     body = '<!-- migration-bot:dashboard-data {"empty":[],"history":[{"at":"t","left":3,"merged":0}]} -->'
     data = parse_data(body)
-    assert data.history[0].categories == {} and data.timeline == () and data.statuses == {}
+    assert data.history[0].categories == {} and data.timeline == () and data.seen_statuses == {}
+
+
+def test_hidden_data_stays_within_its_budget() -> None:
+    wide = {f"category-with-a-long-name-{i:03}": 1000 + i for i in range(60)}
+    history = tuple(HistoryPoint(f"2026-03-{i % 28 + 1:02}T00:00:00Z", i, 5000 - i, wide) for i in range(MAX_HISTORY))
+    timeline = tuple(TimelineEntry("2026-03-01T00:00:00Z", "c", "opened", i, "x" * 80) for i in range(MAX_TIMELINE))
+    data = within_budget(DashboardData(history, (), timeline))
+    assert len(render_data(data)) <= MAX_DATA_CHARS
+    assert data.history[-1] == history[-1] and data.timeline[-1] == timeline[-1]  # the newest are kept
+    assert len(data.history) < MAX_HISTORY and len(data.timeline) < MAX_TIMELINE
+    small = DashboardData(history[:2], (), timeline[:2])
+    assert within_budget(small) == small
