@@ -20,9 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot import gitops, markers
-from bot.commands import Verb, help_text
 from bot.forge.base import Forge, PullInfo, Retryable
-from bot.handlers import JUDGE_CHECKS, MIGRATE_CATEGORY, START_CAMPAIGN
+from workers.contract import JUDGE_CHECKS, MIGRATE_CATEGORY, START_CAMPAIGN, Verb, help_text
 from workers.jobs import Enqueue
 from workers.rollout_jobs import DEFAULT_CAMPAIGN_GLOB, Context, make_context
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from celery import Task, shared_task
 
-from bot.handlers import RUN_COMMAND
 from workers import command_jobs
+from workers.contract import RUN_COMMAND
 from workers.rollout_tasks import remember_repo, rollout_lock_name
 from workers.tasks import MAX_RETRIES, _enqueue, guarded, runtime
 

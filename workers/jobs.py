@@ -19,9 +19,9 @@ from bot import gitops, markers
 from bot.campaign.globs import glob_matches
 from bot.engine.report import render_summary
 from bot.forge.base import Forge, Permanent, PullInfo, Retryable
-from bot.handlers import MIGRATE_CATEGORY
 from bot.rollout.state import campaign_state, categories_to_start
 from workers.change import CategoryChange, build_change, load_campaign_text, planned_files
+from workers.contract import MIGRATE_CATEGORY
 from workers.dashboard_jobs import update_campaign_dashboard, update_dashboard
 from workers.locks import RepoLock
 

@@ -18,11 +18,11 @@ from bot.campaign.globs import glob_matches
 from bot.campaign.load import CampaignError, parse_campaign
 from bot.campaign.spec import Campaign
 from bot.forge.base import Forge, Permanent, PullInfo, RepoInfo
-from bot.handlers import MIGRATE_CATEGORY, START_CAMPAIGN
 from bot.rollout import actions as act
 from bot.rollout.state import campaign_state, categories_to_start
 from bot.rollout.verdict import Verdict, judge
 from bot.settings import Settings
+from workers.contract import MIGRATE_CATEGORY, START_CAMPAIGN
 from workers.dashboard_jobs import update_campaign_dashboard, update_dashboards
 from workers.jobs import Enqueue
 from workers.rollout_revert import open_revert

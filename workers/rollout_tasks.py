@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 import redis
 from celery import Task, shared_task
 
-from bot.handlers import JUDGE_CHECKS, PULL_CLOSED, RECONCILE_CAMPAIGNS
 from bot.settings import Settings
 from workers import rollout_jobs
+from workers.contract import JUDGE_CHECKS, PULL_CLOSED, RECONCILE_CAMPAIGNS
 from workers.tasks import MAX_RETRIES, _enqueue, guarded, runtime
 
 log = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 from celery import Celery, Task, shared_task
 
 from bot.forge.base import Forge, ForgeError, Permanent, Retryable
-from bot.handlers import MIGRATE_CATEGORY, START_CAMPAIGN
 from bot.settings import Settings
 from workers import jobs
+from workers.contract import MIGRATE_CATEGORY, START_CAMPAIGN
 from workers.locks import RedisRepoLock, RepoLock, ThreadRepoLock
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ from bot import gitops, markers
 from bot.campaign.load import parse_campaign
 from bot.demo.sample import SampleRepo, generate_sample_repo
 from bot.forge.local import LocalForge
-from bot.handlers import MIGRATE_CATEGORY, START_CAMPAIGN
 from bot.settings import Settings
+from workers.contract import MIGRATE_CATEGORY, START_CAMPAIGN
 
 REPO = "demo/sample"
 CAMPAIGN_PATH = ".github/migrations/execution-engine-ssot.yml"

@@ -14,16 +14,7 @@ import pytest
 from github import Github
 
 from bot import markers
-from bot.handlers import (
-    JUDGE_CHECKS,
-    MIGRATE_CATEGORY,
-    PULL_CLOSED,
-    RECONCILE_CAMPAIGNS,
-    START_CAMPAIGN,
-    campaigns,
-    checks,
-    pulls,
-)
+from bot.handlers import campaigns, checks, pulls
 from bot.routes import merge_tables
 from bot.settings import Settings
 from tests.fake_github import bare
@@ -31,6 +22,13 @@ from tests.fake_github.server import FakeGitHub
 from tests.redis_db import private_url
 from tests.rollout_world import CAMPAIGN_PATH, REPO, World, make_world
 from workers import jobs, rollout_jobs
+from workers.contract import (
+    JUDGE_CHECKS,
+    MIGRATE_CATEGORY,
+    PULL_CLOSED,
+    RECONCILE_CAMPAIGNS,
+    START_CAMPAIGN,
+)
 from workers.locks import ThreadRepoLock
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,6 @@ from celery import Celery
 from github import Auth, Github
 
 from bot import markers
-from bot.handlers import JUDGE_CHECKS, MIGRATE_CATEGORY, RUN_COMMAND, START_CAMPAIGN
 from bot.settings import Settings
 from tests.fake_github import bare
 from tests.fake_github.fixtures import NO_THROTTLE
@@ -20,6 +19,7 @@ from tests.fake_github.state import Pull
 from tests.rollout_world import CAMPAIGN_PATH, REPO, World, make_world
 from workers import command_jobs, tasks
 from workers.celery_app import make_celery, settings_of
+from workers.contract import JUDGE_CHECKS, MIGRATE_CATEGORY, RUN_COMMAND, START_CAMPAIGN
 from workers.locks import ThreadRepoLock
 
 ALICE = "alice"

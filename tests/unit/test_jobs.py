@@ -12,8 +12,8 @@ from bot import gitops, markers
 from bot.demo.sample import generate_sample_repo
 from bot.forge.base import Permanent
 from bot.forge.local import LocalForge
-from bot.handlers import MIGRATE_CATEGORY
 from workers import jobs
+from workers.contract import MIGRATE_CATEGORY
 from workers.locks import ThreadRepoLock
 
 REPO = "demo/sample"

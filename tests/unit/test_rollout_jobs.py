@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from bot import gitops, markers
-from bot.handlers import MIGRATE_CATEGORY, START_CAMPAIGN
 from tests.fake_github import bare
 from tests.fake_github.server import FakeGitHub
 from tests.rollout_world import CAMPAIGN_PATH, REPO, World, make_world
 from workers import rollout_jobs
+from workers.contract import MIGRATE_CATEGORY, START_CAMPAIGN
 
 CLOSE = "PATCH /repos/{owner}/{repo}/pulls/{pull_number}"
 MERGE = "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge"

@@ -11,10 +11,10 @@ from celery import Celery
 from bot import gitops
 from bot.forge.base import Permanent, RepoInfo, Retryable
 from bot.forge.local import LocalForge
-from bot.handlers import MIGRATE_CATEGORY, START_CAMPAIGN
 from bot.settings import Settings
 from workers import tasks
 from workers.celery_app import make_celery, settings_of
+from workers.contract import MIGRATE_CATEGORY, START_CAMPAIGN
 from workers.locks import ThreadRepoLock
 
 REPO = "acme/app"
