@@ -37,7 +37,7 @@ class RequireGithubAuth(bootsteps.Step):
 def make_celery(settings: Settings) -> Celery:
     """A Celery app on ``settings.redis_url``; send_task by name works without importing workers.tasks."""
     app = Celery(
-        "migration_bot", broker=settings.redis_url, backend=settings.redis_url, include=["workers.tasks", "workers.rollout_tasks", "workers.command_tasks"]
+        "migration_bot", broker=settings.redis_url, backend=settings.redis_url, include=["workers.tasks"]
     )
     app.conf.update(
         task_serializer="json",

@@ -1,7 +1,7 @@
 """The queue contract between the web side and the workers: task and queue names, Job, the command verbs.
 
-The web side (handlers, webhooks, enqueue) imports this module and nothing else from `workers`; the
-workers import nothing from the web side. Both ends agree on these names, so nothing else is shared.
+The handlers, routes, webhooks and enqueue import this module and nothing else from `workers` (only the
+app factory also builds the Celery app); the workers import nothing from the web side.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ class DemoResult:
     categories: tuple[CategoryOutcome, ...]  #: in rollout order
 
 
-def run_demo(workdir: Path | None = None) -> DemoResult:
+def run_offline_campaign(workdir: Path | None = None) -> DemoResult:
     """Builds the sample in `workdir` (a new temporary folder when None) and opens one PR per category.
 
     The first category is started by the `start_campaign` task exactly as a push would; since nothing is

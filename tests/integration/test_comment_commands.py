@@ -22,9 +22,7 @@ from celery import Celery
 from flask.testing import FlaskClient
 from github import Auth, Github
 
-import workers.command_tasks  # noqa: F401 - registers the tasks on every app
-import workers.rollout_tasks  # noqa: F401
-import workers.tasks  # noqa: F401
+import workers.tasks  # noqa: F401 - registers the tasks on every app
 from bot import markers
 from bot.app import create_app
 from bot.settings import Settings
