@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fake_github.openapi_check import VENDORED_DIR, webhook_key
+from tests.fake_github.server import ROUTES
 
 FAKE_DIR = Path(__file__).resolve().parent
 PAYLOAD_DIR = FAKE_DIR.parent / "payloads"
@@ -34,13 +35,11 @@ _TOP_LEVEL = ("openapi", "info", "servers", "externalDocs")
 
 def served_operations() -> set[tuple[str, str]]:
     """(method, template) for every route of the fake, lower-case method as in OpenAPI."""
-    from tests.fake_github.server import ROUTES
-
     return {(method.lower(), template) for method, template, _ in ROUTES}
 
 
 def _emit_event(node: ast.AST) -> str | None:
-    """"push" for a `<x>.emit("push", ...)` call, else None."""
+    """The event of a `<x>.emit("push", ...)` call ("push"), else None."""
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "emit"
             and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
         return node.args[0].value
@@ -48,7 +47,9 @@ def _emit_event(node: ast.AST) -> str | None:
 
 
 def _strings(node: ast.AST | None) -> set[str]:
-    return {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)} if node else set()
+    if node is None:
+        return set()
+    return {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
 
 
 def _argument(call: ast.Call, function: ast.FunctionDef, name: str) -> ast.AST | None:
