@@ -15,7 +15,7 @@ from bot.rollout.dashboard import parse_data
 from tests.fake_github import bare
 from tests.fake_github.server import FakeGitHub
 from tests.fake_github.state import BOT_LOGIN, Pull
-from workers.dashboard_jobs import update_dashboard
+from workers.jobs.dashboard import update_dashboard
 
 REPO = "octo/platform"
 CAMPAIGN_ID = "execution-engine-ssot"

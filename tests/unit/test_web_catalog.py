@@ -10,7 +10,7 @@ from bot.web import GitHubCatalog, install
 from tests.fake_github.fixtures import APP_ID, PAT, AppKey
 from tests.fake_github.server import FakeGitHub
 from tests.redis_db import flushed_db, private_url
-from workers.rollout_tasks import remember_repo
+from workers.known_repos import remember_repo
 
 CAMPAIGN = """\
 campaign: c1
