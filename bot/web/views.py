@@ -22,6 +22,7 @@ from flask import (
 )
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from bot.forge.base import ForgeError, Permanent, Retryable
@@ -62,6 +63,17 @@ def _require_viewer() -> BaseResponse | tuple[BaseResponse, int, dict[str, str]]
 
 
 blueprint.after_request(access.security_headers)
+
+
+@blueprint.errorhandler(404)
+@blueprint.errorhandler(503)
+def _api_error(error: HTTPException) -> BaseResponse | HTTPException:
+    """The API answers its errors as JSON; the pages keep Flask's plain error page."""
+    if request.path.startswith("/api/"):
+        response = jsonify(error=error.description)
+        response.status_code = error.code or 500
+        return response
+    return error
 
 
 def _visible_repos() -> list[str]:

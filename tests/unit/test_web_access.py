@@ -137,7 +137,8 @@ def test_a_github_viewer_sees_only_what_they_can_read(client: FlaskClient) -> No
 
 def test_unknown_campaign_is_404(client: FlaskClient) -> None:
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    assert client.get(f"/api/{REPO}/campaigns/nope", headers=headers).status_code == 404
+    missing = client.get(f"/api/{REPO}/campaigns/nope", headers=headers)
+    assert missing.status_code == 404 and "error" in missing.get_json()
     assert client.get(f"/api/{REPO}/campaigns/.github%2Fmigrations%2Fc1.yml", headers=headers).status_code == 404
     assert client.get("/api/other/repo/campaigns/c1", headers=headers).status_code == 404
 

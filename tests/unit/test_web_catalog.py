@@ -79,3 +79,17 @@ def test_token_mode_lists_the_repositories_the_workers_remembered(fake_github: F
         catalog = GitHubCatalog(settings)
         assert catalog.repos() == ["octo/remembered"]
         assert fake_github.count(LIST) == 0  # no App: GitHub has no list of installations to ask
+
+
+def test_installations_unreadable_is_503_not_a_crash(fake_github: FakeGitHub, app_settings: Settings) -> None:
+    from flask import Flask
+
+    app = Flask("test")
+    install(app, app_settings, GitHubCatalog(app_settings))
+    fake_github.fail(LIST, status=502, times=1)
+    client = app.test_client()
+    answer = client.get("/api/repos", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 503 and "502" in answer.get_json()["error"]
+    page = client.get("/", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert page.status_code == 200 and b"octo/two" in page.data  # GitHub answered again: the list is back
+    assert page.headers["Cache-Control"] == "no-store"
