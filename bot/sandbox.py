@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import re
@@ -41,6 +42,7 @@ BWRAP_PACKAGE = "bubblewrap"  #: the Debian package that ships bwrap
 REPO_MOUNT = "/repo"  #: where the clone is seen inside the sandbox
 VENV_MOUNT = "/venv"  #: where the repository's venv is seen inside the sandbox
 OUT_MOUNT = "/out"  #: a writable folder for reports (JUnit XML) read back by the bot
+CODE_MOUNT = "/bot-code"  #: the bot's own package, read-only, for the codemod child
 OUTPUT_CAP = 256 * 1024  #: bytes of output kept (the tail)
 MEMORY_LIMIT = 4 * 1024**3  #: address space per process, bytes
 PROCESS_LIMIT = 512
@@ -50,7 +52,14 @@ DEPENDENCY_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "poetry.lock", "u
 _REQUIREMENTS = re.compile(r"^requirements[^/]*\.txt$")
 #: what the sandbox sees of the host's /etc: enough for TLS, DNS (setup only) and user names
 _ETC = ("ssl", "ca-certificates", "pki", "resolv.conf", "hosts", "nsswitch.conf", "passwd", "group",
-        "localtime", "alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d")
+        "localtime", "alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "pip.conf", "xdg/pip")
+#: the operator's package-index settings, passed to setup commands only (network on), never to tests;
+#: a value carrying credentials (user:password@ in a URL) is dropped
+SETUP_VARIABLES = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_CERT", "PIP_TRUSTED_HOST",
+                   "PIP_DEFAULT_TIMEOUT", "PIP_CONSTRAINT", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL",
+                   "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY",
+                   "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
+_CREDENTIALS = re.compile(r"://[^/\s]*@")
 _SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/opt")
 
 
@@ -73,6 +82,7 @@ class Mounts:
     venv: Path | None = None
     out: Path | None = None
     venv_writable: bool = False
+    code: Path | None = None  #: the folder holding the `bot` package (its parent), read-only
 
 
 class Runner(Protocol):
@@ -116,7 +126,8 @@ class BwrapRunner:
 
     def paths(self, mounts: Mounts) -> Mounts:
         return Mounts(Path(REPO_MOUNT), Path(VENV_MOUNT) if mounts.venv else None,
-                      Path(OUT_MOUNT) if mounts.out else None, mounts.venv_writable)
+                      Path(OUT_MOUNT) if mounts.out else None, mounts.venv_writable,
+                      Path(CODE_MOUNT) if mounts.code else None)
 
     def run(self, argv: Sequence[str], mounts: Mounts, timeout: float, *, network: bool = False,
             env: Mapping[str, str] | None = None) -> RunResult:
@@ -145,6 +156,8 @@ class BwrapRunner:
             args += ["--bind" if mounts.venv_writable else "--ro-bind", str(mounts.venv), VENV_MOUNT]
         if mounts.out is not None:
             args += ["--bind", str(mounts.out), OUT_MOUNT]
+        if mounts.code is not None:
+            args += ["--ro-bind", str(mounts.code / "bot"), f"{CODE_MOUNT}/bot"]
         for key, value in _environment(Path(VENV_MOUNT) if mounts.venv else None, Path("/tmp/home"),
                                        extra=env).items():
             args += ["--setenv", key, value]
@@ -227,6 +240,44 @@ def bwrap_problem(bwrap: str | None = None) -> str | None:
     return None
 
 
+# --- user codemods ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SandboxedCodemods:
+    """The codemod runner of bot.engine.codemods.user: one request (a file's text) per sandboxed child,
+    JSON files in and out; the bot's process never imports the repository's code."""
+
+    runner: Runner
+    repo: Path
+    timeout: float = 120
+
+    def __call__(self, request: dict[str, object]) -> dict[str, object]:
+        if isinstance(self.runner, NoSandbox):
+            return {"error": self.runner.reason}
+        out = Path(tempfile.mkdtemp(prefix="migration-bot-codemod-"))
+        try:
+            (out / "request.json").write_text(json.dumps(request), encoding="utf-8")
+            mounts = Mounts(self.repo, out=out, code=_bot_source())
+            inner = self.runner.paths(mounts)
+            argv = [sys.executable, "-P", "-m", "bot.engine.codemods.user", f"{inner.out}/request.json",
+                    f"{inner.out}/reply.json", str(inner.repo)]
+            result = self.runner.run(argv, mounts, self.timeout, env={"PYTHONPATH": str(inner.code)})
+            try:
+                reply = json.loads((out / "reply.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                why = "timed out" if result.timed_out else f"exit {result.exit_code}"
+                return {"error": f"the codemod gave no answer ({why}): {result.output.strip()[-500:]}"}
+            return reply if isinstance(reply, dict) else {"error": "the codemod's answer is not an object"}
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+
+
+def _bot_source() -> Path:
+    """The folder holding the `bot` package this process runs."""
+    return Path(__file__).resolve().parent.parent
+
+
 # --- the repository's environment ----------------------------------------------------------------------
 
 
@@ -288,9 +339,10 @@ def prepare_environment(runner: Runner, repo: Path, setup: Sequence[str] | None,
     mounts = Mounts(repo, building, venv_writable=True)
     seen_venv = str(runner.paths(mounts).venv)
     output: list[str] = []
+    index = setup_environment()
     for command in commands:
         argv = [a.replace("{venv}", seen_venv) for a in shlex.split(command)]
-        result = runner.run(argv, mounts, timeout, network=True)
+        result = runner.run(argv, mounts, timeout, network=True, env=index)
         output.append(f"$ {command}\n{result.output}")
         if not result.started or result.timed_out or result.exit_code != 0:
             shutil.rmtree(building, ignore_errors=True)
@@ -304,6 +356,12 @@ def prepare_environment(runner: Runner, repo: Path, setup: Sequence[str] | None,
             shutil.rmtree(building, ignore_errors=True)
     log.info("repository environment ready", extra={"venv": str(venv), "mode": runner.mode})
     return Environment(venv)
+
+
+def setup_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The package-index variables of `SETUP_VARIABLES` set in the bot's environment, without credentials."""
+    source = os.environ if environ is None else environ
+    return {k: source[k] for k in SETUP_VARIABLES if source.get(k) and not _CREDENTIALS.search(source[k])}
 
 
 # --- the process itself --------------------------------------------------------------------------------

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from celery import Celery, bootsteps
@@ -104,8 +103,7 @@ def make_celery(settings: Settings) -> Celery:
     setattr(app, _SETTINGS_ATTR, settings)
     app.steps["worker"].add(RequireGithubAuth)
     app.steps["worker"].add(LogSandboxMode)
-    # a worker keeps repositories' venvs beside its clones; eager (the demo) in the user's cache
-    sandbox.configure(settings.sandbox, None if settings.eager else Path(settings.workdir) / "migration-bot-venvs")
+    sandbox.configure(settings.sandbox)  # repositories' venvs live in the user's cache, never in the workdir
     return app
 
 

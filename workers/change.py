@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot import gitops
 from bot.campaign.load import CampaignError, parse_campaign
-from bot.campaign.spec import Campaign
+from bot.campaign.spec import Campaign, CodemodRule
 from bot.engine.apply import apply_rules, write_results
+from bot.engine.codemods.user import codemods_run_by
 from bot.engine.plan import plan_campaign
 from bot.engine.tree import DirectoryTree
 from bot.engine.validate import (
@@ -20,6 +23,7 @@ from bot.engine.validate import (
     validate_category,
 )
 from bot.forge.base import Permanent
+from bot.sandbox import NoSandbox, SandboxedCodemods
 from bot.testrun import TestSetup, compare_tests
 
 log = logging.getLogger(__name__)
@@ -55,8 +59,19 @@ def load_campaign_text(text: str | None, path: str) -> Campaign:
 
 def planned_files(clone: Path, campaign: Campaign) -> dict[str, int]:
     """Files each category would change at the checked-out commit (0: nothing to do there)."""
-    plan = plan_campaign(campaign, DirectoryTree(clone), user_root=clone)
+    with user_codemods(clone, campaign, TestSetup.for_worker()):
+        plan = plan_campaign(campaign, DirectoryTree(clone), user_root=clone)
     return {c.name: len(c.files) for c in plan.categories}
+
+
+@contextmanager
+def user_codemods(clone: Path, campaign: Campaign, setup: TestSetup) -> Iterator[None]:
+    """`codemod:` rules run in the sandbox (never in this process); with no sandbox, Permanent."""
+    targets = [r.target for r in campaign.rules if isinstance(r, CodemodRule)]
+    if targets and isinstance(setup.runner, NoSandbox):
+        raise Permanent(f"{campaign.source}: codemod rule {targets[0]!r} cannot run: {setup.runner.reason}")
+    with codemods_run_by(SandboxedCodemods(setup.runner, clone) if targets else None):
+        yield
 
 
 def commit_message(campaign: Campaign, report: ValidationReport) -> str:
@@ -82,16 +97,18 @@ def build_change(clone: Path, campaign: Campaign, category: str, branch: str, *,
         campaign.category(category)
     except KeyError:
         raise Permanent(f"{campaign.source}: no category {category!r} in campaign {campaign.id}") from None
+    setup = tests or TestSetup.for_worker()
     tree = DirectoryTree(clone)
-    plan = plan_campaign(campaign, tree, user_root=clone)
-    results = apply_rules(campaign, tree, plan.category(category).files, user_root=clone)
+    with user_codemods(clone, campaign, setup):
+        plan = plan_campaign(campaign, tree, user_root=clone)
+        results = apply_rules(campaign, tree, plan.category(category).files, user_root=clone)
     base = gitops.head_sha(clone)
     gitops.checkout_branch(clone, branch)
     write_results(clone, results)
     report = validate_category(campaign, category, results, None, {})
     commit = gitops.commit_all(clone, commit_message(campaign, report)) if report.files else None
     if commit is not None:
-        report = replace(report, tests=_category_tests(clone, base, campaign, report, tests))
+        report = replace(report, tests=_category_tests(clone, base, campaign, report, setup))
     # the plan before the change, minus what this change removed: no second pass over the repository
     remaining = remaining_references(plan)
     remaining[category] = max(remaining.get(category, 0) - report.totals["references_removed"], 0)
@@ -100,14 +117,13 @@ def build_change(clone: Path, campaign: Campaign, category: str, branch: str, *,
 
 
 def _category_tests(clone: Path, base: str, campaign: Campaign, report: ValidationReport,
-                    setup: TestSetup | None) -> TestComparison | None:
+                    setup: TestSetup) -> TestComparison | None:
     """The tests on `base` (a worktree of its own) and on the clone's commit; the clone is then reset
     to that commit, so nothing the tests (or the setup) wrote can reach the branch."""
     changed = [f.path for f in report.files]
     try:
         with gitops.temporary_worktree(clone, base) as before:
-            return compare_tests(campaign.validate, changed, after=clone, before=before,
-                                 setup=setup or TestSetup.for_worker())
+            return compare_tests(campaign.validate, changed, after=clone, before=before, setup=setup)
     finally:
         gitops.run_git(["reset", "--hard", "--quiet", "HEAD"], cwd=clone)
         gitops.run_git(["clean", "-d", "-x", "--force", "--quiet"], cwd=clone)
