@@ -16,6 +16,7 @@ from bot.engine.codemods.user import codemods_run_by
 from bot.engine.plan import plan_campaign
 from bot.engine.tree import DirectoryTree
 from bot.engine.validate import (
+    UNASSIGNED,
     TestComparison,
     TestStatus,
     ValidationReport,
@@ -27,6 +28,9 @@ from bot.sandbox import NoSandbox, SandboxedCodemods
 from bot.testrun import TestSetup, compare_tests
 
 log = logging.getLogger(__name__)
+
+__all__ = ["UNASSIGNED", "CategoryChange", "build_change", "commit_message", "load_campaign_text",
+           "planned_files", "remaining_references", "user_codemods"]
 
 
 @dataclass(frozen=True)
