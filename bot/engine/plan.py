@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from bot.campaign.spec import Campaign, MoveRule
 from bot.engine.codemods import needles, transform_source
 from bot.engine.pool import map_files
 from bot.engine.references import find_references, quick_references
-from bot.engine.tree import RepoTree, UnreadableFile
+from bot.engine.tree import LeftAlone, RepoTree
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ class Plan:
     unassigned: tuple[str, ...]  #: files that mention a migrated name but match no category
     #: references in the unassigned files (not part of the JSON form)
     unassigned_references: int = 0
+    #: files never read: symlinks, files over the size cap, undecodable candidates (not part of the JSON form)
+    left_alone: tuple[str, ...] = ()
 
     def category(self, name: str) -> CategoryPlan:
         for category in self.categories:
@@ -67,7 +69,7 @@ def mentioning(tree: RepoTree, paths: Iterable[str], needles_: Sequence[str]) ->
     for path in paths:
         try:
             data = tree.read_bytes(path)
-        except OSError as error:
+        except (OSError, LeftAlone) as error:
             log.warning("cannot read %s: %s", path, error)
             continue
         if any(n in data for n in encoded):
@@ -89,11 +91,13 @@ def plan_campaign(campaign: Campaign, tree: RepoTree, *, user_root: str | Path |
     setup = _Setup(campaign, any(not isinstance(rule, MoveRule) for rule in campaign.rules), _root(tree, user_root))
     counts: dict[str, int] = {}
     slow: list[tuple[str, str]] = []
+    left_alone: list[str] = []
     for path in mentioning(tree, tree.paths(), needles(campaign.rules)):
         try:
             source = tree.read(path)
-        except (OSError, UnreadableFile) as error:
+        except (OSError, LeftAlone) as error:
             log.warning("cannot read %s: %s", path, error)
+            left_alone.append(path)
             continue
         count = _quick_mentions(setup, source)
         if count == _SLOW:
@@ -103,7 +107,13 @@ def plan_campaign(campaign: Campaign, tree: RepoTree, *, user_root: str | Path |
     for (path, _), count in zip(slow, map_files(_mentions, setup, slow, jobs=jobs), strict=True):
         if count is not None:
             counts[path] = count
-    return _group(campaign, counts)
+    return replace(_group(campaign, counts), left_alone=tuple(sorted(left_alone + _refused(tree))))
+
+
+def _refused(tree: RepoTree) -> list[str]:
+    """Paths the tree will not read at all (symlinks, files over the size cap): listed in the plan."""
+    refused = getattr(tree, "refused", None)
+    return list(refused()) if refused is not None else []
 
 
 @dataclass(frozen=True)
