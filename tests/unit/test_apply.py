@@ -14,8 +14,8 @@ from bot.engine.apply import apply_rules, write_results
 from bot.engine.plan import plan_campaign
 from bot.engine.results import FindingKind, Outcome
 from bot.engine.tree import DirectoryTree, UnreadableFile
-from tests.memory_tree import MemoryTree
 from tests.campaigns import engine_move
+from tests.memory_tree import MemoryTree
 
 CAMPAIGN = engine_move(("all", 0, "**/*.py"))
 USES = "from old_pkg.engines import Engine\n\n\ndef make():\n    return Engine()\n"
