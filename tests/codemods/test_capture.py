@@ -125,3 +125,31 @@ def test_verify_targets_refuses_a_captured_reference() -> None:
     expr = line.body[0].value
     assert isinstance(expr, cst.Attribute)
     verify_targets(module_level, [(expr.value, "http.client")])  # resolves: no error
+
+
+def test_a_usage_that_may_mean_another_binding_keeps_the_old_name() -> None:
+    before = "try:\n    from six.moves import http_client\nexcept ImportError:\n    http_client = None\nhttp_client.OK\n"
+    after, findings = _move(before)
+    assert after == before.replace(IMPORT.strip(), KEPT.strip())
+    assert [(k, line) for k, line, _ in findings] == [(FindingKind.WARNING, 5)]
+
+
+def test_a_rebound_module_name_is_not_rewritten_and_its_import_stays() -> None:
+    before = "from six import moves\nif flag:\n    moves = None\nprint(moves.http_client.OK)\n"
+    after, findings = _move(before)
+    assert after == before
+    assert findings == []
+
+
+def test_a_dotted_import_whose_head_is_used_alone_is_left_as_it_is() -> None:
+    before = "import six.moves.http_client\n\nprint(six.moves.http_client.OK, six.PY3)\n"
+    after, findings = _move(before)
+    assert after == before
+    assert [(k, line) for k, line, _ in findings] == [(FindingKind.WARNING, 3)]
+
+
+def test_a_module_holding_the_name_stays_imported_while_its_head_is_used() -> None:
+    rules = [MoveRule("old.mod.Engine", "new.mod.Runner")]
+    before = "import old.mod\n\nprint(old.mod.Engine(), old.VERSION)\n"
+    after, _ = _move(before, rules)
+    assert after == "import old.mod\nimport new.mod\n\nprint(new.mod.Runner(), old.VERSION)\n"

@@ -117,6 +117,17 @@ class References:
     exact: set[cst.CSTNode] = field(default_factory=set)  #: accesses that are `old` itself
     via: dict[cst.CSTNode, str] = field(default_factory=dict)  #: module access -> attribute path to `old`
     accesses: dict[ImportSite, list[cst.CSTNode]] = field(default_factory=dict)
+    #: accesses that may also refer to another binding (`x = 1` elsewhere in the scope, an import of
+    #: something else in an `except` branch): rewriting them could change what they refer to
+    ambiguous: set[cst.CSTNode] = field(default_factory=set)
+    #: `import a.b.c` also binds `a` and `a.b`: their own uses, which need the statement kept
+    prefix_uses: dict[ImportSite, list[cst.CSTNode]] = field(default_factory=dict)
+
+    def is_ambiguous(self, node: cst.CSTNode) -> bool:
+        """True when `node` (an access, or an attribute chain on one) may refer to another binding."""
+        while isinstance(node, cst.Attribute) and node not in self.ambiguous:
+            node = node.value
+        return node in self.ambiguous
 
     def denotes_old(self, node: cst.CSTNode) -> bool:
         """True when `node` (a Name or Attribute of the analysed tree) refers to `old`."""
@@ -138,17 +149,31 @@ def resolve_references(wrapper: MetadataWrapper, sites: Iterable[ImportSite], ol
     """Scope analysis of `wrapper.module` (cached in the wrapper) turned into the references to `old`."""
     scopes = wrapper.resolve(ScopeProvider)
     refs = References(old)
+    sites = list(sites)
+    statements = {id(site.stmt) for site in sites}
     for site in sites:
         scope = scopes.get(site.stmt)
         if scope is None or site.module_moves:
             continue
-        nodes = [
-            access.node
+        accesses = [
+            access
             for assignment in scope.assignments
             if getattr(assignment, "node", None) is site.stmt and assignment.name == site.local
             for access in assignment.references
         ]
+        nodes = [access.node for access in accesses]
+        refs.ambiguous.update(
+            access.node for access in accesses
+            if any(id(getattr(r, "node", None)) not in statements for r in access.referents)
+        )
         refs.accesses[site] = nodes
+        if isinstance(site.stmt, cst.Import) and site.alias.asname is None and "." in site.local:
+            refs.prefix_uses[site] = [
+                access.node
+                for assignment in scope.assignments
+                if getattr(assignment, "node", None) is site.stmt and site.local.startswith(assignment.name + ".")
+                for access in assignment.references
+            ]
         for node in nodes:
             if site.relation is Relation.SAME:
                 refs.exact.add(node)

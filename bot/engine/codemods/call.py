@@ -166,6 +166,13 @@ class RemapCallCommand(MigrationCommand):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if not self._refs.denotes_old(original_node.func):
             return updated_node
+        if self._refs.is_ambiguous(original_node.func):
+            self.report(
+                FindingKind.UNMAPPABLE_CALL, original_node, f"call {self.old}",
+                f"call of {self.old} not rewritten: the callee may also refer to another binding here; "
+                "left for a human",
+            )
+            return updated_node
         captured = self._captured(original_node)
         if captured:
             self.report(

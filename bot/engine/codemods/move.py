@@ -52,6 +52,8 @@ class MoveNameCommand(MigrationCommand):
         self._kept: set[ImportSite] = set()
         #: `import` sites whose new dotted head would clash -> the fresh name bound with `as`
         self._aliased: dict[ImportSite, str] = {}
+        #: `import a.b` sites with an ambiguous usage: left exactly as they are
+        self._untouched: set[ImportSite] = set()
         #: the name standing for the new module in `mod.X`-style usages, when its head would clash
         self._module_alias: str | None = None
         #: every expression put in the tree for a usage, with the qualified name it must resolve to
@@ -64,10 +66,11 @@ class MoveNameCommand(MigrationCommand):
             return tree
         scoped = [site for site in sites if self._changes_binding(site)]
         if scoped:
+            self._refs = resolve_references(self.wrapper, scoped, self.old)
+            scoped = self._leave_ambiguous(scoped)
             self._avoid_capture(tree, scoped)
             scoped = [site for site in scoped if site not in self._kept]
         if scoped:
-            self._refs = resolve_references(self.wrapper, scoped, self.old)
             self._plan_usages(scoped)
             self._prune = False
             tree = tree.visit(self)
@@ -100,6 +103,36 @@ class MoveNameCommand(MigrationCommand):
                 if head != site.local.split(".", 1)[0] and clashes(head, taken):
                     self._aliased[site] = fresh_name(target.replace(".", "_"), taken)
                     self._clash(site, head, f"it is imported as `{self._aliased[site]}`")
+
+    def _leave_ambiguous(self, sites: Sequence[ImportSite]) -> list[ImportSite]:
+        """Sites with a usage that may also mean another binding keep their local name (`from` imports, as
+        an alias) or stay as they are (`import a.b`); the others go on."""
+        out = []
+        for site in sites:
+            unclear = [n for n in self._refs.accesses.get(site, ()) if n in self._refs.ambiguous]
+            prefixes = self._refs.prefix_uses.get(site, [])
+            if prefixes and site.relation is not Relation.HOLDS:
+                self._untouched.add(site)
+                self.report(
+                    FindingKind.WARNING, prefixes[0], f"move {self.old}",
+                    f"`{site.local}` is imported, and part of that name is used on its own here; "
+                    "this import is left as it is",
+                )
+                continue
+            if not unclear or site.relation is Relation.HOLDS:
+                out.append(site)  # a module holding `old` stays imported while a usage is left
+                continue
+            if isinstance(site.stmt, cst.ImportFrom):
+                self._kept.add(site)
+                outcome = f"the import keeps the local name `{site.local}`"
+            else:
+                self._untouched.add(site)
+                outcome = "this import is left as it is"
+            self.report(
+                FindingKind.WARNING, unclear[0], f"move {self.old}",
+                f"`{site.local}` may also refer to another binding here; {outcome}",
+            )
+        return out
 
     def _clash(self, site: ImportSite, name: str, outcome: str) -> None:
         self.report(
@@ -143,6 +176,8 @@ class MoveNameCommand(MigrationCommand):
             else:
                 target = self.new_last
             for node in self._refs.accesses.get(site, ()):
+                if node in self._refs.ambiguous:
+                    continue
                 self._replace[node] = dotted_node(target)
                 self._inserted.append((self._replace[node], qualified))
 
@@ -171,7 +206,7 @@ class MoveNameCommand(MigrationCommand):
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
         if original_node in self._replace:
             return self._replace[original_node]
-        if self._refs.via and self._refs.denotes_old(original_node):
+        if self._refs.via and self._refs.denotes_old(original_node) and not self._refs.is_ambiguous(original_node):
             base: cst.BaseExpression = original_node
             while base not in self._refs.via and isinstance(base, cst.Attribute):
                 base = base.value
@@ -195,12 +230,13 @@ class MoveNameCommand(MigrationCommand):
         needs_module = False
         for alias in stmt.names:  # type: ignore[union-attr]
             site = by_alias.get(id(alias))
-            if site is None:
+            if site is None or site in self._untouched:
                 kept.append(alias)
             elif site.relation is Relation.HOLDS:
                 rewritten = [n for n in self._refs.accesses.get(site, ()) if n in self._rewritten]
                 needs_module = needs_module or bool(rewritten)
-                if len(rewritten) < len(self._refs.accesses.get(site, ())) or not rewritten:
+                partial = len(rewritten) < len(self._refs.accesses.get(site, ()))
+                if partial or not rewritten or self._refs.prefix_uses.get(site):
                     kept.append(alias)
             elif isinstance(stmt, cst.Import):
                 kept.append(self._moved_module_alias(alias, site))
