@@ -12,6 +12,7 @@ from typing import Any
 from bot.campaign.globs import category_for
 from bot.campaign.spec import Campaign, MoveRule
 from bot.engine.codemods import needles, transform_source
+from bot.engine.codemods.bindings import package_of
 from bot.engine.pool import map_files
 from bot.engine.references import find_references, quick_references
 from bot.engine.tree import LeftAlone, RepoTree
@@ -99,7 +100,7 @@ def plan_campaign(campaign: Campaign, tree: RepoTree, *, user_root: str | Path |
             log.warning("cannot read %s: %s", path, error)
             left_alone.append(path)
             continue
-        count = _quick_mentions(setup, source)
+        count = _quick_mentions(setup, path, source)
         if count == _SLOW:
             slow.append((path, source))
         elif count is not None:
@@ -131,10 +132,10 @@ def _root(tree: RepoTree, user_root: str | Path | None) -> str | None:
     return str(given) if given is not None else None
 
 
-def _quick_mentions(setup: _Setup, source: str) -> int | None:
+def _quick_mentions(setup: _Setup, path: str, source: str) -> int | None:
     """Reference count from the stdlib parser when that settles it; _SLOW when libCST must look."""
     names = setup.campaign.migrated_names
-    found = quick_references(source, names) if names else None
+    found = quick_references(source, names, package_of(path)) if names else None
     if found is None:
         return _SLOW
     if found:

@@ -141,7 +141,7 @@ class RemapCallCommand(MigrationCommand):
         self.free = template_free_names(self.template, self.head, self.params)
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        sites = import_sites(tree, self.old)
+        sites = import_sites(tree, self.old, self.package)
         if not sites:
             return tree
         self._refs = resolve_references(self.wrapper, sites, self.old)

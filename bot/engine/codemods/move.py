@@ -61,7 +61,7 @@ class MoveNameCommand(MigrationCommand):
 
     # -- planning -------------------------------------------------------------------------------
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        sites = import_sites(tree, self.old)
+        sites = import_sites(tree, self.old, self.package)
         if not sites:
             return tree
         scoped = [site for site in sites if self._changes_binding(site)]
@@ -221,7 +221,7 @@ class MoveNameCommand(MigrationCommand):
         """The small statements that replace `stmt` (first) and follow it (the split-off imports)."""
         if isinstance(stmt, cst.ImportFrom) and sites[0].module_moves:
             module = self.new + sites[0].bound.rpartition(".")[0][len(self.old) :]
-            return [stmt.with_changes(module=dotted_node(module))]
+            return [stmt.with_changes(module=dotted_node(module), relative=[])]
         if len(sites) == 1 and self._single_segment_rebind(sites[0]):
             return [self._from_import([self._moved_alias(sites[0].alias, self.old)])]
         by_alias = {id(site.alias): site for site in sites}

@@ -26,7 +26,7 @@ class RenameMethodCommand(MigrationCommand):
         self._changed = False
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        sites = import_sites(tree, self.class_path)
+        sites = import_sites(tree, self.class_path, self.package)
         if not sites:
             return tree
         self._refs = resolve_references(self.wrapper, sites, self.class_path)
