@@ -46,3 +46,28 @@ def test_package_paths() -> None:
     assert absolute_module(2, None, "a.b") == "a"
     assert absolute_module(3, "x", "a") is None
     assert absolute_module(1, "x", None) is None
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("# compat\ntry:\n    from django.utils.functional import cached_property\nexcept ImportError:\n"
+     "    from functools import cached_property\n\nx = cached_property\n",
+     "# compat\nfrom functools import cached_property\n\nx = cached_property\n"),
+    ("def f():\n    try:\n        from django.utils.functional import cached_property\n"
+     "    except (ImportError, ModuleNotFoundError):\n        from functools import cached_property\n"
+     "    return cached_property\n",
+     "def f():\n    from functools import cached_property\n    return cached_property\n"),
+])
+def test_a_fallback_that_becomes_dead_collapses_to_the_one_import(before: str, after: str) -> None:
+    assert transform_source("m.py", before, CACHED).new_source == after
+
+
+@pytest.mark.parametrize("source", [
+    "try:\n    from django.utils.functional import cached_property\nexcept ImportError:\n    cached_property = property\n",
+    "try:\n    import json\nexcept ImportError:\n    import json\nfrom django.utils.functional import cached_property\n",
+    "try:\n    from django.utils.functional import cached_property\nexcept ImportError as e:\n"
+    "    from functools import cached_property\n",
+])
+def test_a_live_fallback_or_one_that_was_dead_already_stays(source: str) -> None:
+    after = transform_source("m.py", source, CACHED).new_source
+    assert after.startswith("try:\n")
+    assert after.count("try:") == source.count("try:")

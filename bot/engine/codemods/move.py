@@ -20,7 +20,7 @@ from bot.engine.codemods.bindings import (
 )
 from bot.engine.codemods.command import MigrationCommand
 from bot.engine.codemods.names import clashes, fresh_name, identifiers
-from bot.engine.codemods.statements import ImportStatementRewriter
+from bot.engine.codemods.statements import DeadFallbacks, ImportStatementRewriter, dead_fallbacks
 from bot.engine.results import FindingKind
 
 
@@ -77,8 +77,10 @@ class MoveNameCommand(MigrationCommand):
         by_stmt: dict[int, list[ImportSite]] = {}
         for site in sites:
             by_stmt.setdefault(id(site.stmt), []).append(site)
+        already = dead_fallbacks(tree)  # a statements-only walk: cheap
         rewriter = ImportStatementRewriter(self._rewrite_statement, by_stmt)
         tree = tree.visit(rewriter)
+        tree = tree.visit(DeadFallbacks(already))
         if self._inserted:
             self._verify(tree)
         return tree
