@@ -19,7 +19,7 @@ from bot.engine.codemods.bindings import (
     split_path,
 )
 from bot.engine.codemods.command import MigrationCommand
-from bot.engine.codemods.names import clashes, fresh_name, identifiers
+from bot.engine.codemods.names import add_identifiers, clashes, fresh_name, identifiers
 from bot.engine.codemods.statements import DeadFallbacks, ImportStatementRewriter, dead_fallbacks
 from bot.engine.results import FindingKind
 
@@ -71,6 +71,7 @@ class MoveNameCommand(MigrationCommand):
             self._avoid_capture(tree, scoped)
             scoped = [site for site in scoped if site not in self._kept]
         if scoped:
+            add_identifiers(self.context.scratch, self._bound_names())
             self._plan_usages(scoped)
             self._prune = False
             tree = tree.visit(self)
@@ -105,6 +106,11 @@ class MoveNameCommand(MigrationCommand):
                 if head != site.local.split(".", 1)[0] and clashes(head, taken):
                     self._aliased[site] = fresh_name(target.replace(".", "_"), taken)
                     self._clash(site, head, f"it is imported as `{self._aliased[site]}`")
+
+    def _bound_names(self) -> set[str]:
+        """Every name this rewrite may bind: the new name, the new heads, the fresh aliases."""
+        names = {self.new_last, self.new.split(".", 1)[0], *self._aliased.values()}
+        return names | ({self._module_alias} if self._module_alias else set())
 
     def _leave_ambiguous(self, sites: Sequence[ImportSite]) -> list[ImportSite]:
         """Sites with a usage that may also mean another binding keep their local name (`from` imports, as

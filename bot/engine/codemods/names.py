@@ -71,17 +71,25 @@ def _words(text: str) -> list[str]:
 
 def identifiers(module: cst.Module, scratch: dict[str, object] | None = None) -> frozenset[str]:
     """Identifiers bound or read anywhere in `module`; "*" when it has a star import. Cached in `scratch`
-    (a codemod context's) for the tree it was computed on, so several rules on one file pay once."""
+    (one codemod context per file), so several rules on one file walk it once; each rule adds the names
+    it binds with `add_identifiers` (the only names a rewrite can add)."""
     if scratch is not None:
         cached = scratch.get(_CACHE_KEY)
-        if isinstance(cached, tuple) and cached[0] is module:
-            return cached[1]
+        if isinstance(cached, frozenset):
+            return cached
     visitor = _Identifiers()
     module.visit(visitor)
     found = frozenset(visitor.names)
     if scratch is not None:
-        scratch[_CACHE_KEY] = (module, found)
+        scratch[_CACHE_KEY] = found
     return found
+
+
+def add_identifiers(scratch: dict[str, object], names: set[str]) -> None:
+    """Records names a rewrite bound, so the next rule on the same file sees them without a new walk."""
+    cached = scratch.get(_CACHE_KEY)
+    if isinstance(cached, frozenset):
+        scratch[_CACHE_KEY] = cached | names
 
 
 def clashes(name: str, taken: frozenset[str]) -> bool:
