@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.campaign.globs import category_for
-from bot.campaign.spec import Campaign, MoveRule
-from bot.engine.codemods import needles, transform_source
+from bot.campaign.spec import Campaign, CodemodRule, MoveRule, RenameRule, Rule
+from bot.engine.codemods import needles, rule_label, transform_source
 from bot.engine.codemods.bindings import package_of
 from bot.engine.pool import map_files
-from bot.engine.references import find_references, quick_references
+from bot.engine.references import find_references, quick_references, reference_lines
 from bot.engine.tree import LeftAlone, RepoTree
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,48 @@ class Plan:
             ],
             "unassigned": list(self.unassigned),
         }
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    """What one rule matches in the tree: so a typo in a dotted name shows as 0, not as silence."""
+
+    label: str  #: e.g. "move django.utils.functional.cached_property"
+    files: int  #: files with at least one reference
+    references: int
+    counted: bool = True  #: False for a user codemod: nothing to count by name
+
+    @property
+    def matched_nothing(self) -> bool:
+        return self.counted and self.references == 0
+
+
+def _subject(rule: Rule) -> str | None:
+    if isinstance(rule, CodemodRule):
+        return None
+    return rule.old.rpartition(".")[0] if isinstance(rule, RenameRule) else rule.old
+
+
+def rule_counts(campaign: Campaign, tree: RepoTree, paths: Sequence[str] | None = None) -> tuple[RuleCount, ...]:
+    """Files and references per rule (for `rename`, references to its class), in campaign order; one
+    parse per candidate file for all the rules together."""
+    subjects = [(rule, _subject(rule)) for rule in campaign.rules]
+    names = sorted({s for _, s in subjects if s})
+    files: dict[str, set[str]] = {name: set() for name in names}
+    refs: dict[str, int] = dict.fromkeys(names, 0)
+    last = tuple(sorted({name.rpartition(".")[2] for name in names}))
+    for path in mentioning(tree, tree.paths() if paths is None else paths, last) if names else ():
+        try:
+            source = tree.read(path)
+        except (OSError, LeftAlone):
+            continue
+        for _, name in reference_lines(path, source, names):
+            files[name].add(path)
+            refs[name] += 1
+    return tuple(
+        RuleCount(rule_label(rule), len(files[s]), refs[s]) if s else RuleCount(rule_label(rule), 0, 0, False)
+        for rule, s in subjects
+    )
 
 
 def mentioning(tree: RepoTree, paths: Iterable[str], needles_: Sequence[str]) -> list[str]:

@@ -43,6 +43,15 @@ def find_references(path: str, source: str, names: Sequence[str]) -> list[Findin
     return _findings(path, found)
 
 
+def reference_lines(path: str, source: str, names: Sequence[str]) -> list[tuple[int, str]]:
+    """(line, name) per reference, in no particular order: what `find_references` reports, unwrapped."""
+    if not names:
+        return []
+    package = package_of(path)
+    found = quick_references(source, names, package)
+    return found if found is not None else _scope_lines(source, names, package)
+
+
 def scope_references(path: str, source: str, names: Sequence[str]) -> list[Finding]:
     """The same findings from libCST's scope analysis alone: the reference `find_references` must match."""
     return _findings(path, _scope_lines(source, names, package_of(path))) if names else []

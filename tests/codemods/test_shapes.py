@@ -46,6 +46,7 @@ def test_package_paths() -> None:
     assert absolute_module(2, None, "a.b") == "a"
     assert absolute_module(3, "x", "a") is None
     assert absolute_module(1, "x", None) is None
+    assert absolute_module(1, "x", "") is None  # a relative import in a top-level module
 
 
 @pytest.mark.parametrize(("before", "after"), [

@@ -55,8 +55,8 @@ def absolute_module(level: int, module: str | None, package: str | None) -> str 
     if package is None:
         return None
     parts = package.split(".") if package else []
-    if level - 1 > len(parts):
-        return None
+    if level - 1 >= len(parts):
+        return None  # Python's "attempted relative import beyond top-level package"
     base = parts[: len(parts) - (level - 1)]
     return ".".join([*base, *([module] if module else [])]) or None
 
