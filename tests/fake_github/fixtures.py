@@ -36,7 +36,7 @@ class AppKey:
 
 @pytest.fixture(scope="session")
 def github_openapi() -> tuple[RestSchemas, WebhookSchemas]:
-    """GitHub's REST and webhook descriptions, loaded once per session (the REST file is 13 MB)."""
+    """GitHub's REST and webhook descriptions, loaded once per session (the vendored, trimmed files)."""
     return rest_schemas(), webhook_schemas()
 
 

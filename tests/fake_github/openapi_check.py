@@ -1,6 +1,7 @@
 """Checks the fake's responses and webhook payloads against GitHub's own OpenAPI descriptions.
 
-The REST file (OpenAPI 3.0.3, 13 MB) is loaded once per process and its `nullable: true` is rewritten into
+The descriptions are the vendored, trimmed ones in `openapi/` (made by `trim_openapi.py`). The REST file
+(OpenAPI 3.0.3) is loaded once per process and its `nullable: true` is rewritten into
 JSON-Schema null types; per-operation validators are compiled lazily and cached. The webhooks file
 (OpenAPI 3.1, i.e. JSON Schema 2020-12) gets the same treatment for `<event>-<action>` payloads.
 """
@@ -19,10 +20,10 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
-#: GitHub's published descriptions live in shared/, beside the project's checkout (override: GITHUB_OPENAPI_DIR)
-OPENAPI_DIR = Path(
-    os.environ.get("GITHUB_OPENAPI_DIR") or Path(__file__).resolve().parents[3] / "shared" / "github-openapi"
-)
+VENDORED_DIR = Path(__file__).resolve().parent / "openapi"
+#: GitHub's descriptions trimmed to what the fake uses (see openapi/README.md); GITHUB_OPENAPI_DIR may point at
+#: another folder with the same two file names, e.g. the full ones
+OPENAPI_DIR = Path(os.environ.get("GITHUB_OPENAPI_DIR") or VENDORED_DIR)
 REST_FILE = OPENAPI_DIR / "api.github.com.json"
 WEBHOOKS_FILE = OPENAPI_DIR / "webhooks.json"
 _REST_URI = "urn:github:rest"
@@ -75,6 +76,13 @@ def best_match(path: str, templates: list[tuple[str, re.Pattern[str]]]) -> tuple
         return None
     _, template, params = max(found, key=lambda item: item[0])
     return template, params
+
+
+def webhook_key(webhooks: dict[str, Any], event: str, action: object) -> str:
+    """The description's key for a delivery: `pull-request-closed`, or the bare event (`push`) without one."""
+    base = event.replace("_", "-")
+    keyed = f"{base}-{str(action).replace('_', '-')}" if action else base
+    return keyed if keyed in webhooks else base
 
 
 @dataclass(frozen=True)
@@ -143,10 +151,7 @@ class WebhookSchemas:
         self._registry: Registry = Registry().with_resource(_HOOKS_URI, resource)
 
     def key(self, event: str, payload: dict[str, Any]) -> str:
-        base = event.replace("_", "-")
-        action = payload.get("action")
-        keyed = f"{base}-{str(action).replace('_', '-')}" if action else base
-        return keyed if keyed in self.doc["webhooks"] else base
+        return webhook_key(self.doc["webhooks"], event, payload.get("action"))
 
     def check(self, event: str, payload: dict[str, Any]) -> SchemaError | None:
         key = self.key(event, payload)

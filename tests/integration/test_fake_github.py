@@ -21,11 +21,12 @@ import requests
 from github import Auth, Github, GithubException, GithubIntegration, RateLimitExceededException
 from github.Repository import Repository
 
+from tests.fake_github import trim_openapi
 from tests.fake_github.deliver import deliver, signature
 from tests.fake_github.fixtures import *  # noqa: F403 - the fixtures under test
 from tests.fake_github.fixtures import APP_ID, NO_THROTTLE, PAT, AppKey
-from tests.fake_github.openapi_check import RestSchemas, WebhookSchemas
-from tests.fake_github.server import FakeGitHub
+from tests.fake_github.openapi_check import VENDORED_DIR, RestSchemas, WebhookSchemas
+from tests.fake_github.server import ROUTES, FakeGitHub
 from tests.payloads.build import PAYLOAD_DIR, build, load
 
 REPO = "octo-org/widgets"
@@ -285,3 +286,68 @@ def test_recorded_payloads_match_githubs_webhook_schemas(github_openapi: tuple[R
     _, hooks = github_openapi
     event = path.name.split(".")[0]
     assert hooks.check(event, load(path.name)) is None
+
+
+def _vendored(name: str) -> dict[str, Any]:
+    return json.loads((VENDORED_DIR / name).read_text())
+
+
+def test_the_trimmed_rest_description_holds_exactly_the_routes_the_fake_serves() -> None:
+    paths = _vendored(trim_openapi.REST_FILE)["paths"]
+    described = {(method.upper(), template) for template, item in paths.items() for method in item
+                 if method != "parameters"}
+    assert described == {(method, template) for method, template, _ in ROUTES}
+
+
+def test_every_webhook_the_fake_emits_is_in_the_trimmed_description(fake_github: FakeGitHub,
+                                                                   repo: Repository) -> None:
+    _branch_with_change(fake_github, repo, "feature", "README.md", "# one\n")
+    pr = repo.create_pull(title="x", body="", head="feature", base="main")
+    pr.add_to_labels("migration-bot")
+    pr.remove_from_labels("migration-bot")
+    pr.create_issue_comment("first").edit("edited")
+    pr.edit(title="y")
+    pr.edit(state="closed")
+    pr.edit(state="open")
+    head = fake_github.commit_file(REPO, "feature", "README.md", "# two\n")
+    repo.get_git_ref("heads/feature").edit(head)
+    repo.get_commit(head).create_status("success", context="ci")
+    repo.create_check_run(name="ci", head_sha=head, status="completed", conclusion="success")
+    pr.merge(merge_method="squash", sha=head)
+
+    vendored = WebhookSchemas(VENDORED_DIR / trim_openapi.WEBHOOKS_FILE)
+    sent = {(event, payload.get("action")) for event, payload in fake_github.emitted}
+    assert sent == trim_openapi.emitted_webhooks()  # the trimmer's reading of hooks.py is what the fake does
+    assert {vendored.key(event, payload) for event, payload in fake_github.emitted} <= set(vendored.doc["webhooks"])
+    assert [vendored.check(event, payload) for event, payload in fake_github.emitted] == [None] * len(
+        fake_github.emitted)
+
+
+#: the vendored files themselves always; the full upstream ones too when GITHUB_OPENAPI_DIR points at them
+_TRIM_SOURCES = {"vendored": VENDORED_DIR} | (
+    {"GITHUB_OPENAPI_DIR": Path(os.environ["GITHUB_OPENAPI_DIR"])} if os.environ.get("GITHUB_OPENAPI_DIR") else {})
+
+
+@pytest.mark.parametrize("source", list(_TRIM_SOURCES.values()), ids=list(_TRIM_SOURCES))
+def test_trimming_again_gives_the_vendored_files_byte_for_byte(source: Path) -> None:
+    """From the vendored files: they hold exactly what the fake serves, emits and records today (a new route
+    or webhook raises KeyError here until they are regenerated). From upstream: they are its trimmed copy."""
+    names = (trim_openapi.REST_FILE, trim_openapi.WEBHOOKS_FILE)
+    assert trim_openapi.trimmed(source) == {name: (VENDORED_DIR / name).read_text() for name in names}
+
+
+def test_the_readme_and_licence_match_the_recorded_upstream() -> None:
+    readme = (VENDORED_DIR / "README.md").read_text()
+    for name in (trim_openapi.REST_FILE, trim_openapi.WEBHOOKS_FILE):
+        record = _vendored(name)["info"]["x-trimmed-from"]
+        assert (record["file"], record["version"]) == (name, _vendored(name)["info"]["version"])
+        assert f"`{record['package']}` {record['version']} | `{record['sha256']}`" in readme
+        assert f"{record['bytes']:,} B" in readme
+        assert _vendored(name)["info"]["license"]["name"] == "MIT"
+    assert (VENDORED_DIR / "LICENSE").read_text().startswith("MIT License Copyright (c) 2020 Octokit contributors")
+
+
+def test_the_trimmed_webhooks_still_catch_a_wrong_payload() -> None:
+    vendored = WebhookSchemas(VENDORED_DIR / trim_openapi.WEBHOOKS_FILE)
+    error = vendored.check("pull_request", build("pull_request.closed.merged", {"pull_request.number": "seven"}))
+    assert error is not None and "is not of type 'integer'" in error.message
