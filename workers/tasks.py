@@ -205,12 +205,14 @@ def migrate_category(self: RepoTask, repo: str, installation_id: int | None, sha
 
 @shared_task(name=CHECK_CAMPAIGN, bind=True, base=RepoTask)
 def check_campaign(self: RepoTask, repo: str, installation_id: int | None, sha: str, paths: Sequence[str] | None,
-                   branch: str, removed: Sequence[str] = (), before: str | None = None) -> dict[str, object]:
+                   branch: str, removed: Sequence[str] = (), before: str | None = None,
+                   number: int | None = None) -> dict[str, object]:
     """Under the rollout lock: on the default branch it writes dashboards, as the rollout jobs do."""
     result = self.run_job(
         repo, installation_id,
-        lambda forge, config: campaign_check.check_campaign(forge, repo, sha, paths, branch, removed, before, config),
-        {"sha": sha, "branch": branch}, lock=rollout_lock_name(repo))
+        lambda forge, config: campaign_check.check_campaign(forge, repo, sha, paths, branch, removed, before, config,
+                                                            number),
+        {"sha": sha, "branch": branch, "pull": number}, lock=rollout_lock_name(repo))
     return result.to_json()
 
 

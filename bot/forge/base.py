@@ -163,6 +163,10 @@ class Forge(Protocol):
 
     def pull_commits(self, full_name: str, number: int) -> list[CommitInfo]: ...
 
+    def pull_files(self, full_name: str, number: int) -> list[str]:
+        """Paths the PR changes (added, modified, renamed to, or removed), as GitHub lists them."""
+        ...
+
     def permission(self, full_name: str, login: str) -> str:
         """"admin" | "maintain" | "write" | "triage" | "read" | "none"."""
         ...

@@ -278,6 +278,10 @@ class GitHubForge:
             return [CommitInfo(c.sha, c.commit.author.email, c.commit.message)
                     for c in self._pull(full_name, number).get_commits()]
 
+    def pull_files(self, full_name: str, number: int) -> list[str]:
+        with translated(f"list the files of #{number}"):
+            return [f.filename for f in self._pull(full_name, number).get_files()]
+
     def permission(self, full_name: str, login: str) -> str:
         try:
             with translated(f"read the permission of {login}"):

@@ -248,6 +248,11 @@ class LocalForge:
         out = self._git(full_name, "log", "--format=%H%x00%ae%x00%s", f"{pull.base_ref}..{pull.head_sha}")
         return [CommitInfo(*line.split("\0")) for line in reversed(out.splitlines())]
 
+    def pull_files(self, full_name: str, number: int) -> list[str]:
+        pull = self.get_pull(full_name, number)
+        out = self._git(full_name, "diff", "--name-only", f"{pull.base_ref}...{pull.head_sha}")
+        return [line for line in out.splitlines() if line]
+
     def permission(self, full_name: str, login: str) -> str:
         return "admin"
 

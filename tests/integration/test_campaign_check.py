@@ -139,3 +139,20 @@ def test_token_mode_says_the_verdict_as_a_commit_status(world: World, fake_githu
     assert check_campaign(token_forge, REPO, sha, [CAMPAIGN_PATH], "edit-campaign").conclusion == "failure"
     [status] = [s for s in fake_github.repo(REPO).statuses if s.sha == sha]
     assert (status.context, status.state) == (CHECK_NAME, "failure")
+
+
+def test_a_fork_pull_request_is_checked_on_the_campaign_files_it_changes(world: World) -> None:
+    _push(world, "from-fork", CAMPAIGN_PATH, BROKEN)
+    sha = world.fake.commit_file(REPO, "from-fork", "src/x.py", "x = 1\n")
+    pull = world.fake.open_pull(REPO, "from-fork", "main", "Tweak the campaign", "", "someone")
+    done = check_campaign(world.forge, REPO, sha, None, "from-fork", number=pull.number)
+    assert (done.conclusion, done.files) == ("failure", (CAMPAIGN_PATH,))
+    assert _run(world, sha).output["annotations"], "annotated at file:line"
+    assert world.fake.issues(REPO) == []
+
+
+def test_a_pull_request_touching_no_campaign_gets_no_check(world: World) -> None:
+    sha = _push(world, "plain", "src/x.py", "x = 1\n")
+    pull = world.fake.open_pull(REPO, "plain", "main", "Plain", "", "someone")
+    assert check_campaign(world.forge, REPO, sha, None, "plain", number=pull.number).conclusion is None
+    assert world.fake.repo(REPO).check_runs == []

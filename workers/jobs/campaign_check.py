@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.campaign.load import CampaignError, Problem, parse_campaign
+from bot.campaign.load import CampaignError, Problem, is_campaign_file, parse_campaign
 from bot.forge.base import Annotation, CheckReport, Forge
 from bot.rollout.dashboard import REMOVED_WHY
 from workers.jobs import DEFAULTS, JobConfig
@@ -41,14 +41,17 @@ class CampaignChecked:
 
 
 def check_campaign(forge: Forge, repo: str, sha: str, paths: Sequence[str] | None, branch: str,
-                   removed: Sequence[str] = (), before: str | None = None,
-                   config: JobConfig = DEFAULTS) -> CampaignChecked:
-    """Checks `paths` (None: every campaign file at `sha`) and sets the check run; idempotent.
+                   removed: Sequence[str] = (), before: str | None = None, config: JobConfig = DEFAULTS,
+                   number: int | None = None) -> CampaignChecked:
+    """Checks `paths` (None: every campaign file at `sha`; with `number`, the campaign files that pull
+    request changes, for a fork's PR, whose pushes the repository never sees) and sets the check run.
 
-    A file gone at `sha` is not checked; with nothing to check no check run is written. On the default
-    branch, broken files' dashboards say "Action required" and each of `removed` (read at `before`) says
-    the campaign stopped; nothing is closed.
+    Idempotent. A file gone at `sha` is not checked; with nothing to check no check run is written. On
+    the default branch, broken files' dashboards say "Action required" and each of `removed` (read at
+    `before`) says the campaign stopped; nothing is closed.
     """
+    if number is not None:
+        paths = [path for path in forge.pull_files(repo, number) if is_campaign_file(config.campaign_glob, path)]
     found: dict[str, tuple[str, CampaignError | None]] = {}
     for path in list(paths) if paths is not None else campaign_paths(forge, repo, sha, None, config.campaign_glob):
         text = forge.read_file(repo, path, sha)
@@ -60,7 +63,7 @@ def check_campaign(forge: Forge, repo: str, sha: str, paths: Sequence[str] | Non
         conclusion = "failure" if problems else "success"
         forge.set_check(repo, sha, _report(list(found), problems))
     dashboards: list[str] = []
-    if branch == forge.repo(repo).default_branch:
+    if number is None and branch == forge.repo(repo).default_branch:
         for path, (text, error) in found.items():
             if error is not None:
                 report_broken_campaign(forge, repo, path, text, error)
