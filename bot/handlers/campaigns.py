@@ -45,17 +45,21 @@ def campaign_changes(event: PushEvent, glob: str) -> CampaignChanges | None:
     commits = commits or []
     if len(commits) >= COMMITS_CAP or any(not _is_complete(commit) for commit in commits):
         return None
+    def ours(paths: list[str] | None) -> list[str]:
+        return [path for path in paths or () if is_campaign_file(glob, path)]
+
     changed: dict[str, None] = {}
     removed: dict[str, None] = {}
-    new_here: set[str] = set()  #: added by this push without being removed first: it was not there before
+    new_here: set[str] = set()  # added by this push, not after removing it: it was not there before
     for commit in commits:
-        for path in filter(lambda p: is_campaign_file(glob, p), commit.added or ()):
-            if removed.pop(path, 0) == 0:
+        for path in ours(commit.added):
+            if path not in removed:
                 new_here.add(path)
+            removed.pop(path, None)
             changed[path] = None
-        for path in filter(lambda p: is_campaign_file(glob, p), commit.modified or ()):
+        for path in ours(commit.modified):
             changed[path] = None
-        for path in filter(lambda p: is_campaign_file(glob, p), commit.removed or ()):
+        for path in ours(commit.removed):
             changed.pop(path, None)
             if path not in new_here:
                 removed[path] = None

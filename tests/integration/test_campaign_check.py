@@ -93,8 +93,8 @@ def test_broken_campaign_on_the_default_branch_says_action_required(world: World
     assert world.fake.count("PATCH /repos/{owner}/{repo}/issues/{issue_number}") == edits, "unchanged: not re-sent"
 
     fixed = _push(world, "main", CAMPAIGN_PATH, campaign_text())
-    assert check_campaign(world.forge, REPO, fixed, [CAMPAIGN_PATH], "main").conclusion == "success"
-    update_dashboard(world.forge, REPO, CAMPAIGN_PATH)
+    done = check_campaign(world.forge, REPO, fixed, [CAMPAIGN_PATH], "main")
+    assert (done.conclusion, done.dashboards) == ("success", (f"refreshed {CAMPAIGN_PATH}",))
     [issue] = world.fake.issues(REPO)
     assert "Action required" not in issue.body and f"[#{core.number}]" in issue.body
 
@@ -123,14 +123,27 @@ def test_removed_campaign_stops_and_closes_nothing(world: World) -> None:
     assert rollout.reconcile_repo(world.forge, REPO).follow_ups == ()
 
 
-def test_disabled_campaign_starts_nothing_and_says_so(world: World) -> None:
-    disabled = campaign_text().replace("title: Mig", "title: Mig\nenabled: false")
-    world.fake.commit_file(REPO, "main", CAMPAIGN_PATH, disabled)
-    assert not parse_campaign(world.forge.read_file(REPO, CAMPAIGN_PATH, "main") or "").enabled
-    assert rollout.reconcile_repo(world.forge, REPO).follow_ups == (), "no new category is started"
+def test_disabled_campaign_starts_nothing_closes_nothing_and_says_so(world: World) -> None:
+    core = world.open_bot_pull("core")
+    world.check(core.head_sha, "failure")  # would be closed, were the campaign running
     update_dashboard(world.forge, REPO, CAMPAIGN_PATH)
+    disabled = campaign_text().replace("title: Mig", "title: Mig\nenabled: false")
+    sha = world.fake.commit_file(REPO, "main", CAMPAIGN_PATH, disabled)
+    assert not parse_campaign(world.forge.read_file(REPO, CAMPAIGN_PATH, "main") or "").enabled
+    done = check_campaign(world.forge, REPO, sha, [CAMPAIGN_PATH], "main")
+    assert done.dashboards == (f"refreshed {CAMPAIGN_PATH}",)
     [issue] = world.fake.issues(REPO)
     assert issue.body.startswith(f"**Stopped**: `enabled: false` in `{CAMPAIGN_PATH}`")
+    assert rollout.reconcile_repo(world.forge, REPO).follow_ups == (), "no new category is started"
+    assert rollout.judge_checks(world.forge, REPO, core.head_sha) == []
+    assert world.pull(core.number).state == "open" and world.comments(core.number) == []
+
+    enabled = _push(world, "main", CAMPAIGN_PATH, campaign_text())
+    check_campaign(world.forge, REPO, enabled, [CAMPAIGN_PATH], "main")
+    assert "Stopped" not in world.fake.issues(REPO)[0].body
+    assert rollout.judge_checks(world.forge, REPO, core.head_sha) == [f"comment #{core.number}",
+                                                                       f"addlabels #{core.number}",
+                                                                       f"close #{core.number}"]
 
 
 def test_token_mode_says_the_verdict_as_a_commit_status(world: World, fake_github: FakeGitHub) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from bot.campaign.globs import glob_matches
-from bot.handlers.campaigns import changed_campaign_files, push
+from bot.handlers.campaigns import CampaignChanges, campaign_changes, changed_campaign_files, push
+from bot.payloads import PushEvent, read
 from bot.settings import Settings
 from workers.contract import CHECK_CAMPAIGN, EVENTS_QUEUE, START_CAMPAIGN, Job
 
@@ -218,3 +219,17 @@ def test_truncated_push_checks_every_campaign_file() -> None:
     payload = push_payload(*[commit(modified=("src/x.py",))] * 20, branch="feature")
     (check,) = checks(push(payload, SETTINGS))
     assert (check["paths"], check["removed"]) == (None, [])
+
+
+@pytest.mark.parametrize(
+    ("commits", "changed", "removed"),
+    [
+        ([commit(modified=("m/a.yml",)), commit(removed=("m/a.yml",))], (), ("m/a.yml",)),
+        ([commit(removed=("m/a.yml",)), commit(added=("m/a.yml",))], ("m/a.yml",), ()),
+        ([commit(added=("m/a.yml",)), commit(removed=("m/a.yml",))], (), ()),
+        ([commit(added=("m/a.yaml", "m/b.txt"))], ("m/a.yaml",), ()),
+    ],
+)
+def test_campaign_changes_replay_the_commits(commits: list[dict], changed: tuple, removed: tuple) -> None:
+    event = read(PushEvent, push_payload(*commits))
+    assert campaign_changes(event, "m/*.yml") == CampaignChanges(changed, removed)

@@ -368,3 +368,8 @@ def test_json_nested_50000_deep_is_refused(
     response = deliver(client, "push", body=body)
     assert (response.status_code, response.json["error"]) == (400, "JSON nested too deep")
     assert broker.messages("events") == []
+
+
+def test_lone_surrogates_in_routed_fields_are_not_a_500(client: FlaskClient) -> None:
+    body = json.dumps({**PUSH, "after": "\ud800" * 3}).encode()  # valid JSON, not encodable as UTF-8
+    assert deliver(client, "push", body=body).status_code < 500

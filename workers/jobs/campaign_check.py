@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot import markers
 from bot.campaign.load import CampaignError, Problem, is_campaign_file, parse_campaign
 from bot.forge.base import Annotation, CheckReport, Forge
 from bot.rollout.dashboard import REMOVED_WHY
@@ -33,7 +34,7 @@ class CampaignChecked:
     conclusion: str | None
     files: tuple[str, ...]
     problems: tuple[str, ...]
-    dashboards: tuple[str, ...] = ()  #: "action-required <path>", "stopped <path>"
+    dashboards: tuple[str, ...] = ()  #: "action-required <path>", "refreshed <path>", "stopped <path>"
 
     def to_json(self) -> dict[str, object]:
         return {"conclusion": self.conclusion, "files": list(self.files), "problems": list(self.problems),
@@ -47,7 +48,8 @@ def check_campaign(forge: Forge, repo: str, sha: str, paths: Sequence[str] | Non
     request changes, for a fork's PR, whose pushes the repository never sees) and sets the check run.
 
     Idempotent. A file gone at `sha` is not checked; with nothing to check no check run is written. On
-    the default branch, broken files' dashboards say "Action required" and each of `removed` (read at
+    the default branch, broken files' dashboards say "Action required", the existing dashboards of the
+    others are brought up to date (fixed, `enabled: false`, resumed), and each of `removed` (read at
     `before`) says the campaign stopped; nothing is closed.
     """
     if number is not None:
@@ -68,6 +70,8 @@ def check_campaign(forge: Forge, repo: str, sha: str, paths: Sequence[str] | Non
             if error is not None:
                 report_broken_campaign(forge, repo, path, text, error)
                 dashboards.append(f"action-required {path}")
+            elif _refresh(forge, repo, path, text):
+                dashboards.append(f"refreshed {path}")
         dashboards += [f"stopped {path}" for path in removed if _mark_stopped(forge, repo, path, before)]
     log.info("campaign checked", extra={"repo": repo, "sha": sha, "conclusion": conclusion, "files": list(found),
                                         "problems": len(problems)})
@@ -90,6 +94,16 @@ def _report(files: Sequence[str], problems: Sequence[Problem]) -> CheckReport:
     lines = "\n".join(f"- `{p}`" for p in problems)
     summary = f"Fix these and push again; until then the bot does nothing for these campaigns.\n\n{lines}\n"
     return CheckReport(CHECK_NAME, "failure", BROKEN_TITLE.format(count=len(problems)), summary, notes)
+
+
+def _refresh(forge: Forge, repo: str, path: str, text: str) -> bool:
+    """Re-renders the existing dashboard of a campaign that loads (fixed, stopped or resumed), so it does not
+    wait for the next PR event; a campaign without one gets it from its start, which creates it."""
+    campaign = parse_campaign(text, source=path)
+    if forge.find_issue(repo, markers.dashboard_marker(campaign.id)) is None:
+        return False
+    update_campaign_dashboard(forge, repo, campaign)
+    return True
 
 
 def _mark_stopped(forge: Forge, repo: str, path: str, before: str | None) -> bool:

@@ -57,9 +57,11 @@ class Context:
         return [p for p in self.pulls if p.head_ref.startswith(prefix)]
 
     def campaign_of(self, pull: PullInfo) -> CampaignFile | None:
-        """The campaign whose branch `pull` is on; None for another branch or an unreadable campaign."""
+        """The campaign whose branch `pull` is on; None for another branch, an unreadable campaign or a
+        stopped one (`enabled: false`: its PRs are left as they are, as when its file is deleted)."""
         parsed = markers.parse_branch(pull.head_ref)
-        return self.campaign(parsed[0]) if parsed else None
+        file = self.campaign(parsed[0]) if parsed else None
+        return file if file is not None and file.campaign.enabled else None
 
 
 def make_context(forge: Forge, repo: str, config: JobConfig = DEFAULTS) -> Context:
