@@ -15,7 +15,8 @@ from prometheus_client import (
 
 from bot.services import services
 
-#: deliveries by event and outcome: queued, duplicate, unsigned, forged, too_large, bad_json, unavailable, error
+#: deliveries by event and outcome. `event` is a routed event name or "other" (unrouted, or not signed);
+#: outcome: queued, duplicate, unsigned, forged, too_large, bad_headers, bad_json, bad_payload, unavailable, error
 DELIVERIES = Counter(
     "migration_bot_webhook_deliveries_total",
     "Webhook deliveries received, by event and outcome.",

@@ -7,8 +7,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from bot import markers
-from bot.campaign.globs import glob_matches
-from bot.campaign.load import CampaignError, parse_campaign
+from bot.campaign.load import CampaignError, is_campaign_file, parse_campaign
 from bot.campaign.spec import Campaign
 from bot.forge.base import Forge, Permanent
 from bot.rollout.dashboard import parse_data
@@ -58,7 +57,7 @@ def read_campaigns(forge: Forge, repo: str, glob: str = DEFAULT_GLOB, branch: st
     branch = branch or forge.repo(repo).default_branch
     if paths is None:
         directory = str(PurePosixPath(glob).parent)
-        paths = [p for p in forge.list_files(repo, directory, branch) if glob_matches(glob, p)]
+        paths = [p for p in forge.list_files(repo, directory, branch) if is_campaign_file(glob, p)]
     found = []
     for path in paths:
         text = forge.read_file(repo, path, branch)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["DESCRIPTIONS", "EVENTS_QUEUE", "JUDGE_CHECKS", "MIGRATE_CATEGORY", "MIGRATIONS_QUEUE", "PULL_CLOSED",
-           "RECONCILE_CAMPAIGNS", "RUN_COMMAND", "START_CAMPAIGN", "TASK_QUEUES", "Job", "Verb", "help_text"]
+__all__ = ["CHECK_CAMPAIGN", "DESCRIPTIONS", "EVENTS_QUEUE", "JUDGE_CHECKS", "MIGRATE_CATEGORY", "MIGRATIONS_QUEUE",
+           "PULL_CLOSED", "RECONCILE_CAMPAIGNS", "RUN_COMMAND", "START_CAMPAIGN", "TASK_QUEUES", "Job", "Verb", "help_text"]
 
 #: queue for short event-driven work, so webhooks never wait behind a migration
 EVENTS_QUEUE = "events"
@@ -25,6 +25,7 @@ JUDGE_CHECKS = "workers.tasks.judge_checks"
 PULL_CLOSED = "workers.tasks.pull_closed"
 RUN_COMMAND = "workers.tasks.run_command"
 RECONCILE_CAMPAIGNS = "workers.tasks.reconcile_campaigns"
+CHECK_CAMPAIGN = "workers.tasks.check_campaign"
 
 #: the queue each task runs on
 TASK_QUEUES: dict[str, str] = {
@@ -33,6 +34,7 @@ TASK_QUEUES: dict[str, str] = {
     PULL_CLOSED: EVENTS_QUEUE,
     RUN_COMMAND: EVENTS_QUEUE,
     RECONCILE_CAMPAIGNS: EVENTS_QUEUE,
+    CHECK_CAMPAIGN: EVENTS_QUEUE,
     MIGRATE_CATEGORY: MIGRATIONS_QUEUE,
 }
 

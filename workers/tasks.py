@@ -20,6 +20,7 @@ from celery import Celery, Task, shared_task
 from bot.forge.base import Forge, ForgeError, Permanent, Retryable
 from bot.settings import Settings
 from workers.contract import (
+    CHECK_CAMPAIGN,
     JUDGE_CHECKS,
     MIGRATE_CATEGORY,
     PULL_CLOSED,
@@ -28,7 +29,7 @@ from workers.contract import (
     START_CAMPAIGN,
     Job,
 )
-from workers.jobs import JobConfig, Outcome, migrate, rollout
+from workers.jobs import JobConfig, Outcome, campaign_check, migrate, rollout
 from workers.jobs import commands as commands_job
 from workers.known_repos import remember_repo, repos_to_reconcile
 from workers.locks import RedisRepoLock, RepoLock, ThreadRepoLock
@@ -199,6 +200,19 @@ def migrate_category(self: RepoTask, repo: str, installation_id: int | None, sha
         {"sha": sha, "campaign_path": campaign_path, "category": category}, lock=repo,
         on_permanent=lambda forge, reason: migrate.comment_migration_failure(forge, repo, sha, campaign_path,
                                                                              category, reason))
+    return result.to_json()
+
+
+@shared_task(name=CHECK_CAMPAIGN, bind=True, base=RepoTask)
+def check_campaign(self: RepoTask, repo: str, installation_id: int | None, sha: str, paths: Sequence[str] | None,
+                   branch: str, removed: Sequence[str] = (), before: str | None = None,
+                   number: int | None = None) -> dict[str, object]:
+    """Under the rollout lock: on the default branch it writes dashboards, as the rollout jobs do."""
+    result = self.run_job(
+        repo, installation_id,
+        lambda forge, config: campaign_check.check_campaign(forge, repo, sha, paths, branch, removed, before, config,
+                                                            number),
+        {"sha": sha, "branch": branch, "pull": number}, lock=rollout_lock_name(repo))
     return result.to_json()
 
 

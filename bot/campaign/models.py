@@ -270,6 +270,8 @@ class CampaignModel(_Model):
 
     campaign: Slug
     title: str = Field(min_length=1)
+    #: false stops the campaign: no new pull requests; the open ones are left as they are
+    enabled: bool = True
     rules: list[RuleModel] = Field(min_length=1)
     categories: list[CategoryModel] = Field(min_length=1)
     # spelled `validate_` because BaseModel owns `validate`; the file says `validate:`

@@ -133,6 +133,7 @@ class Campaign:
     validate: Validation = field(default_factory=Validation)
     rollout: Rollout = field(default_factory=Rollout)
     source: str = ""  #: the file it was read from, for messages
+    enabled: bool = True  #: False: stopped (`enabled: false`), no new PRs; open ones are left alone
 
     def category(self, name: str) -> Category:
         for category in self.categories:

@@ -19,7 +19,7 @@ from github.Repository import Repository
 from github.RequiredStatusChecks import RequiredStatusChecks
 
 from bot import markers
-from bot.forge.base import CheckResult, CommitInfo, IssueInfo, Permanent, PullInfo, RepoInfo
+from bot.forge.base import CheckReport, CheckResult, CommitInfo, IssueInfo, Permanent, PullInfo, RepoInfo
 from bot.forge.errors import translated
 from bot.forge.etag import EtagCache, conditional_get, conditional_pages
 
@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 _STATUS_CONCLUSION = {"success": "success", "failure": "failure", "error": "failure"}
 #: list pages as large as GitHub allows: fewer requests per list, fewer ETags to keep
 PER_PAGE = 100
+#: annotations GitHub takes in one check-run request
+MAX_ANNOTATIONS = 50
+#: characters GitHub takes in a check run's summary
+MAX_SUMMARY = 65535
 
 Obj = TypeVar("Obj", bound=GithubObject)
 T = TypeVar("T")
@@ -81,6 +85,7 @@ class GitHubForge:
 
     def __init__(self, settings: Settings, installation_id: int | None) -> None:
         self._auth = _auth(settings, installation_id)
+        self._app = not isinstance(self._auth, Auth.Token)  #: check runs need an App installation
         # lazy: objects are fetched on first attribute read, so an edit or a label costs one call, not two
         self._gh = Github(base_url=settings.api_url, auth=self._auth, retry=None, lazy=True,
                           seconds_between_requests=None, seconds_between_writes=None)
@@ -244,6 +249,23 @@ class GitHubForge:
         except Permanent:
             return None
 
+    def set_check(self, full_name: str, sha: str, report: CheckReport) -> None:
+        """A check run with annotations (GitHub takes at most MAX_ANNOTATIONS per request; the summary lists
+        them all). Check runs need an App: with a plain token a commit status of that name says the verdict."""
+        if not self._app:
+            state = "success" if report.conclusion in ("success", "neutral") else "failure"
+            with translated(f"set the status {report.name}"):
+                self._repo(full_name).get_commit(sha).create_status(
+                    state, description=report.title[:140], context=report.name)
+            return
+        notes = [{"path": a.path, "start_line": a.line, "end_line": a.line, "annotation_level": "failure",
+                  "message": a.message, **({"title": a.title} if a.title else {})}
+                 for a in report.annotations[:MAX_ANNOTATIONS]]
+        output = {"title": report.title, "summary": report.summary[:MAX_SUMMARY], "annotations": notes}
+        with translated(f"set the check {report.name}"):
+            self._repo(full_name).create_check_run(name=report.name, head_sha=sha, status="completed",
+                                                   conclusion=report.conclusion, output=output)
+
     def merge_pull(self, full_name: str, number: int, *, sha: str, method: str, title: str) -> str:
         with translated(f"merge #{number}"):
             status = self._pull(full_name, number).merge(commit_title=title, merge_method=method, sha=sha)
@@ -255,6 +277,10 @@ class GitHubForge:
         with translated(f"list the commits of #{number}"):
             return [CommitInfo(c.sha, c.commit.author.email, c.commit.message)
                     for c in self._pull(full_name, number).get_commits()]
+
+    def pull_files(self, full_name: str, number: int) -> list[str]:
+        with translated(f"list the files of #{number}"):
+            return [f.filename for f in self._pull(full_name, number).get_files()]
 
     def permission(self, full_name: str, login: str) -> str:
         try:

@@ -32,6 +32,15 @@ _SPARK = "▁▂▃▄▅▆▇█"
 FINISHED_LINE = "**Finished**: every category merged or skipped."
 PAUSED_LINE = "**Paused**: a merged category broke the default branch; its revert PR is open or merged."
 RUNNING_LINE = "**In progress**: {done} of {total} categories done."
+STOPPED_LINE = ("**Stopped**: {why}. No new pull requests are opened; the open ones are left as they are "
+                "(close them by hand if you want them gone).")
+DISABLED_WHY = "`enabled: false` in `{path}`"
+REMOVED_WHY = "the campaign file `{path}` was removed from the default branch"
+ACTION_REQUIRED_LINE = ("**Action required**: the campaign file `{path}` on the default branch has errors, so the "
+                        "bot opens no new pull request for this campaign until they are fixed. Open pull requests "
+                        "are left as they are.")
+#: problems listed in an "Action required" body at most; the check run on the commit has them all
+MAX_PROBLEMS_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -160,22 +169,40 @@ def within_budget(data: DashboardData, budget: int = MAX_DATA_CHARS) -> Dashboar
 
 
 def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[PullInfo], data: DashboardData,
-                     now: str) -> Dashboard:
+                     now: str, stopped: str | None = None) -> Dashboard:
     """The issue for `state`; `pulls` are the campaign's PRs (for links and totals), `data` the previous
-    dashboard's memory, `now` the timestamp of a new history point (only added when progress moved)."""
+    dashboard's memory, `now` the timestamp of a new history point (only added when progress moved).
+
+    `stopped` says why the campaign is stopped (REMOVED_WHY); a campaign with `enabled: false` is stopped
+    without being told. A stopped campaign's issue stays open unless the campaign had finished."""
     by_number = {p.number: p for p in pulls}
     facts = {c.name: pull_facts(by_number[c.pull_number].body) for c in state.categories
              if c.pull_number in by_number}
     merged = sum(c.status is CategoryStatus.MERGED for c in state.categories)
     data = with_point(data, now, merged, references_left(state, facts), left_per_category(state, facts))
     data = within_budget(with_events(data, state, by_number, now))
-    lines = [_headline(state), "", "| # | Category | Status | PR | Files | References removed | Left in its files |",
+    why = stopped or (None if campaign.enabled else DISABLED_WHY.format(path=campaign.source))
+    headline = STOPPED_LINE.format(why=why) if why and not state.finished else _headline(state)
+    lines = [headline, "", "| # | Category | Status | PR | Files | References removed | Left in its files |",
              "|---|---|---|---|---|---|---|"]
     lines += [_row(i, c, by_number, facts.get(c.name, PullFacts())) for i, c in enumerate(state.categories, 1)]
     lines += ["", "### Progress", "", _progress(data.history), "",
               f"Campaign `{campaign.id}`. This issue is kept up to date by the migration bot; edits are overwritten.",
               "", markers.dashboard_marker(campaign.id), render_data(data)]
     return Dashboard(dashboard_title(campaign), "\n".join(lines) + "\n", "closed" if state.finished else "open", data)
+
+
+def render_action_required(campaign_id: str, path: str, problems: Sequence[str], data: DashboardData,
+                           title: str) -> Dashboard:
+    """The issue of a campaign whose file on the default branch does not load: the errors, one a line, and
+    the previous dashboard's memory kept as it was (the table returns once the file is fixed)."""
+    shown = [f"- `{problem}`" for problem in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        shown.append(f"- ... and {len(problems) - MAX_PROBLEMS_SHOWN} more (see the `migration-bot/campaign` check)")
+    lines = [ACTION_REQUIRED_LINE.format(path=path), "", *shown, "",
+             f"Campaign `{campaign_id}`. This issue is kept up to date by the migration bot; edits are overwritten.",
+             "", markers.dashboard_marker(campaign_id), render_data(data)]
+    return Dashboard(title, "\n".join(lines) + "\n", "open", data)
 
 
 def _headline(state: CampaignState) -> str:

@@ -116,10 +116,10 @@ def _pull_status(pull: PullInfo) -> CategoryStatus:
 def categories_to_start(campaign: Campaign, state: CampaignState) -> list[str]:
     """Categories whose PR should be opened now, in rollout order; [] when paused or finished.
 
-    Sequential: the first PENDING one, only when no PR is open and no earlier category failed or was
+    A stopped campaign (`enabled: false`) starts nothing. Sequential: the first PENDING one, only when no PR is open and no earlier category failed or was
     reverted (those wait for a human). Parallel: PENDING ones up to `max_open` minus the open PRs.
     """
-    if state.paused or state.finished:
+    if state.paused or state.finished or not campaign.enabled:
         return []
     if campaign.rollout.order is Order.SEQUENTIAL:
         if state.open_count:

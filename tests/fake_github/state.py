@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tests.fake_github import bare
 
@@ -77,6 +78,8 @@ class CheckRun:
     started_at: str
     completed_at: str | None
     suite_id: int
+    #: the check's output as posted: title, summary and annotations (path, start_line, message, ...)
+    output: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -12,9 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot import markers
+from bot.campaign.load import CampaignError, campaign_id_hint
 from bot.campaign.spec import Campaign
 from bot.forge.base import Forge, IssueInfo
-from bot.rollout.dashboard import parse_data, render_dashboard
+from bot.rollout.dashboard import parse_data, render_action_required, render_dashboard
 from bot.rollout.state import campaign_state
 from workers.change import load_campaign_text
 from workers.jobs import CampaignFile
@@ -43,8 +44,9 @@ def update_dashboard(forge: Forge, repo: str, campaign_path: str, sha: str | Non
 
 
 def update_campaign_dashboard(forge: Forge, repo: str, campaign: Campaign, *,
-                              planned: Mapping[str, int] | None = None, now: str | None = None) -> DashboardUpdate:
-    """`update_dashboard` for a campaign already read."""
+                              planned: Mapping[str, int] | None = None, now: str | None = None,
+                              stopped: str | None = None) -> DashboardUpdate:
+    """`update_dashboard` for a campaign already read; `stopped` says why it is stopped (see render_dashboard)."""
     pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id))
     existing = forge.find_issue(repo, markers.dashboard_marker(campaign.id))
     data = parse_data(existing.body if existing else None)
@@ -54,10 +56,27 @@ def update_campaign_dashboard(forge: Forge, repo: str, campaign: Campaign, *,
     data = replace(data, empty=tuple(sorted(empty)))
     state = campaign_state(campaign, pulls, {name: 0 for name in data.empty})
     stamp = now or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    dashboard = render_dashboard(campaign, state, pulls, data, stamp)
+    dashboard = render_dashboard(campaign, state, pulls, data, stamp, stopped)
     issue, action = _write(forge, repo, existing, dashboard.title, dashboard.body, dashboard.state)
     log.info("dashboard", extra={"repo": repo, "campaign": campaign.id, "issue": issue.number, "action": action})
     return DashboardUpdate(issue.number, action, state.finished, state.paused)
+
+
+def report_broken_campaign(forge: Forge, repo: str, path: str, text: str, error: CampaignError) -> DashboardUpdate:
+    """The dashboard of the campaign `path` means says "Action required" with every problem; idempotent.
+
+    The campaign id comes from the file's `campaign:` line (else its name), so the dashboard of a campaign
+    that ran before is the one that turns into the message, and its memory (history) is kept.
+    """
+    campaign_id = campaign_id_hint(text, path)
+    existing = forge.find_issue(repo, markers.dashboard_marker(campaign_id))
+    title = existing.title if existing else f"Migration dashboard: {path}"
+    dashboard = render_action_required(campaign_id, path, [str(p) for p in error.problems],
+                                       parse_data(existing.body if existing else None), title)
+    issue, action = _write(forge, repo, existing, dashboard.title, dashboard.body, dashboard.state)
+    log.warning("campaign needs a fix", extra={"repo": repo, "path": path, "issue": issue.number, "action": action,
+                                               "problems": len(error.problems)})
+    return DashboardUpdate(issue.number, action, finished=False, paused=False)
 
 
 def _write(forge: Forge, repo: str, existing: IssueInfo | None, title: str, body: str,

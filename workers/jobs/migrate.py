@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import gitops, markers
-from bot.campaign.globs import glob_matches
+from bot.campaign.load import is_campaign_file
 from bot.engine.report import render_summary
 from bot.forge.base import Forge, Permanent, PullInfo, Retryable
 from bot.rollout.state import campaign_state, categories_to_start
@@ -102,7 +102,7 @@ def campaign_paths(forge: Forge, repo: str, sha: str, path: str | None, glob: st
     if path is not None:
         return [path]
     directory = glob.rsplit("/", 1)[0] if "/" in glob else ""
-    return [p for p in forge.list_files(repo, directory, sha) if glob_matches(glob, p)]
+    return [p for p in forge.list_files(repo, directory, sha) if is_campaign_file(glob, p)]
 
 
 def start_campaign(forge: Forge, repo: str, sha: str, path: str | None,

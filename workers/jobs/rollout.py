@@ -14,8 +14,7 @@ from pathlib import PurePosixPath
 from typing import cast
 
 from bot import markers
-from bot.campaign.globs import glob_matches
-from bot.campaign.load import CampaignError, parse_campaign
+from bot.campaign.load import CampaignError, is_campaign_file, parse_campaign
 from bot.campaign.spec import Campaign
 from bot.forge.base import Forge, Permanent, PullInfo, RepoInfo
 from bot.rollout import actions as act
@@ -23,7 +22,7 @@ from bot.rollout.state import campaign_state, categories_to_start
 from bot.rollout.verdict import Verdict, judge
 from workers.contract import MIGRATE_CATEGORY, START_CAMPAIGN, Job
 from workers.jobs import DEFAULTS, CampaignFile, JobConfig, Outcome, follow_up
-from workers.jobs.dashboard import update_campaign_dashboard, update_dashboards
+from workers.jobs.dashboard import report_broken_campaign, update_campaign_dashboard, update_dashboards
 from workers.jobs.revert import open_revert
 from workers.jobs.tick import TickReads, forget, remember_quiet, unchanged_since_quiet
 
@@ -42,12 +41,14 @@ class Context:
     pulls: list[PullInfo]  #: every bot PR of the repository, any state
     config: JobConfig = DEFAULTS
     campaigns: dict[str, CampaignFile | None] = field(default_factory=dict)
+    #: campaign files on the default branch that do not load: path -> (text, the loader's error)
+    broken: dict[str, tuple[str, CampaignError]] = field(default_factory=dict)
     done: list[str] = field(default_factory=list)  #: what was done, "action #number", for logs and tests
 
     def campaign(self, campaign_id: str) -> CampaignFile | None:
         """The file of `campaign_id` on the default branch; None when it is gone or broken."""
         if not self.campaigns:
-            self.campaigns.update(_read_campaigns(self.forge, self.repo, self.config.campaign_glob))
+            self.campaigns.update(_read_campaigns(self.forge, self.repo, self.config.campaign_glob, self.broken))
             self.campaigns.setdefault("", None)  # read once even when there are none
         return self.campaigns.get(campaign_id)
 
@@ -56,9 +57,11 @@ class Context:
         return [p for p in self.pulls if p.head_ref.startswith(prefix)]
 
     def campaign_of(self, pull: PullInfo) -> CampaignFile | None:
-        """The campaign whose branch `pull` is on; None for another branch or an unreadable campaign."""
+        """The campaign whose branch `pull` is on; None for another branch, an unreadable campaign or a
+        stopped one (`enabled: false`: its PRs are left as they are, as when its file is deleted)."""
         parsed = markers.parse_branch(pull.head_ref)
-        return self.campaign(parsed[0]) if parsed else None
+        file = self.campaign(parsed[0]) if parsed else None
+        return file if file is not None and file.campaign.enabled else None
 
 
 def make_context(forge: Forge, repo: str, config: JobConfig = DEFAULTS) -> Context:
@@ -68,17 +71,20 @@ def make_context(forge: Forge, repo: str, config: JobConfig = DEFAULTS) -> Conte
     return Context(forge, info, pulls, config)
 
 
-def _read_campaigns(forge: Forge, repo: RepoInfo, glob: str) -> dict[str, CampaignFile | None]:
+def _read_campaigns(forge: Forge, repo: RepoInfo, glob: str,
+                    broken: dict[str, tuple[str, CampaignError]]) -> dict[str, CampaignFile | None]:
+    """The campaigns that load, by id; the files that do not go into `broken` (their PRs are left alone)."""
     found: dict[str, CampaignFile | None] = {}
     directory = str(PurePosixPath(glob).parent)
     for path in forge.list_files(repo.full_name, directory, repo.default_branch):
-        if not glob_matches(glob, path):
+        if not is_campaign_file(glob, path):
             continue
         text = forge.read_file(repo.full_name, path, repo.default_branch)
         try:
             campaign = parse_campaign(text or "", source=path)
-        except CampaignError:
+        except CampaignError as error:
             log.warning("campaign file unreadable; its PRs are left alone", extra={"path": path})
+            broken[path] = (text or "", error)
             continue
         found[campaign.id] = CampaignFile(path, campaign)
     return found
@@ -217,6 +223,8 @@ def reconcile_repo(forge: Forge, repo: str, config: JobConfig = DEFAULTS) -> Out
     tick = TickReads(forge)
     ctx = make_context(cast(Forge, tick), repo, config)
     active = sorted(_active(ctx).items())
+    for path, (text, error) in ctx.broken.items():  # never skipped in silence: its dashboard says what to fix
+        report_broken_campaign(forge, repo, path, text, error)
     for campaign_id, _ in active:
         _read_verdict_inputs(ctx, *_to_judge(ctx, campaign_id))
     if unchanged_since_quiet(forge, repo):
