@@ -1,10 +1,14 @@
-"""The campaign dashboard issue as a pure render: status table, paused/finished line, progress history.
+"""The campaign dashboard issue as a pure render: status table, steering checkboxes, progress history.
 
 Like Renovate's "Dependency Dashboard", one issue per campaign, found by `markers.dashboard_marker`. Its
 body carries its own memory in a hidden JSON marker (the progress history and the categories planned
 empty), so GitHub stays the only store. The issue stays open while the campaign runs and is closed
 once it is finished (every category merged, skipped or empty): a finished campaign needs nobody's eyes,
 and a revert after that (not finished any more) reopens it.
+
+Its checkboxes act like Renovate's dependency dashboard: each box carries a hidden id
+(`<!-- migration-bot:box start:api -->`); a box a maintainer ticks reaches the bot as an `issues.edited`
+webhook, and the re-rendered body unticks it again.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot import markers
 from bot.campaign.spec import Campaign
@@ -25,6 +29,11 @@ _DATA_RE = re.compile(r"<!-- migration-bot:dashboard-data (?P<json>.*?) -->", re
 _FILES_RE = re.compile(r"^- files changed: (\d+)$", re.MULTILINE)
 _REFS_RE = re.compile(r"^- references removed: (\d+), left in changed files: (\d+)$", re.MULTILINE)
 _SPARK = "▁▂▃▄▅▆▇█"
+_BOX_RE = re.compile(r"^\s*[-*] \[(?P<mark>[ xX])\] <!-- migration-bot:box (?P<id>[a-z-]+(?::[a-z0-9-]+)?) -->",
+                     re.MULTILINE)
+#: PR first-seen stamps kept in the body (the daily cap needs only the last day's)
+MAX_OPENED = 50
+MANUAL_PAUSE_LINE = "**Paused** by @{by}: no pull request is opened or merged until the campaign is resumed."
 FINISHED_LINE = "**Finished**: every category merged or skipped."
 PAUSED_LINE = "**Paused**: a merged category broke the default branch; its revert PR is open or merged."
 RUNNING_LINE = "**In progress**: {done} of {total} categories done."
@@ -43,6 +52,8 @@ class DashboardData:
 
     history: tuple[HistoryPoint, ...] = ()
     empty: tuple[str, ...] = ()  #: categories planned with nothing to change (known only to a clone)
+    paused_by: str | None = None  #: who paused the campaign (`pause` command or box); None: not paused
+    opened: tuple[tuple[int, str], ...] = ()  #: (PR number, ISO stamp it was first seen), for the daily cap
 
 
 @dataclass(frozen=True)
@@ -81,13 +92,23 @@ def parse_data(body: str | None) -> DashboardData:
         raw = json.loads(match["json"])
         history = tuple(HistoryPoint(str(p["at"]), int(p["merged"]), None if p["left"] is None else int(p["left"]))
                         for p in raw.get("history", []))
-        return DashboardData(history[-MAX_HISTORY:], tuple(str(name) for name in raw.get("empty", [])))
+        paused_by = raw.get("paused_by")
+        opened = tuple((int(number), str(at)) for number, at in raw.get("opened", []))
+        return DashboardData(history[-MAX_HISTORY:], tuple(str(name) for name in raw.get("empty", [])),
+                             None if paused_by is None else str(paused_by), opened[-MAX_OPENED:])
     except (ValueError, KeyError, TypeError, AttributeError):
         return DashboardData()
 
 
+def data_line(body: str | None) -> str | None:
+    """The hidden data comment of `body` as written, or None (to carry it over a human's edit)."""
+    match = _DATA_RE.search(body or "")
+    return match[0] if match else None
+
+
 def render_data(data: DashboardData) -> str:
-    raw = {"history": [vars(p) for p in data.history], "empty": list(data.empty)}
+    raw = {"history": [vars(p) for p in data.history], "empty": list(data.empty), "paused_by": data.paused_by,
+           "opened": [list(entry) for entry in data.opened]}
     text = json.dumps(raw, sort_keys=True, separators=(",", ":")).replace(">", "\\u003e")
     return f"<!-- migration-bot:dashboard-data {text} -->"
 
@@ -110,7 +131,26 @@ def with_point(data: DashboardData, at: str, merged: int, left: int | None) -> D
     last = data.history[-1] if data.history else None
     if last is not None and (last.merged, last.left) == (merged, left):
         return data
-    return DashboardData((*data.history, HistoryPoint(at, merged, left))[-MAX_HISTORY:], data.empty)
+    return replace(data, history=(*data.history, HistoryPoint(at, merged, left))[-MAX_HISTORY:])
+
+
+def with_opened(data: DashboardData, pulls: Sequence[PullInfo], at: str) -> DashboardData:
+    """Records `at` for each category PR not seen before (reverts are not counted against the cap)."""
+    seen = {number for number, _ in data.opened}
+    new = tuple((p.number, at) for p in sorted(pulls, key=lambda p: p.number)
+                if p.number not in seen and not p.head_ref.endswith("-revert"))
+    return replace(data, opened=(*data.opened, *new)[-MAX_OPENED:]) if new else data
+
+
+def ticked_boxes(body: str | None) -> dict[str, bool]:
+    """Every box id in `body` and whether it is ticked."""
+    return {m["id"]: m["mark"] != " " for m in _BOX_RE.finditer(body or "")}
+
+
+def newly_ticked(before: str | None, after: str | None) -> list[str]:
+    """Box ids ticked in `after` that were not ticked in `before`, in the order of `after`."""
+    old = ticked_boxes(before)
+    return [box for box, ticked in ticked_boxes(after).items() if ticked and not old.get(box, False)]
 
 
 def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[PullInfo], data: DashboardData,
@@ -122,18 +162,45 @@ def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[P
              if c.pull_number in by_number}
     merged = sum(c.status is CategoryStatus.MERGED for c in state.categories)
     data = with_point(data, now, merged, references_left(state, facts))
-    lines = [_headline(state), "", "| # | Category | Status | PR | Files | References removed | Left in its files |",
+    lines = [_headline(state, data), "",
+             "| # | Category | Status | PR | Files | References removed | Left in its files |",
              "|---|---|---|---|---|---|---|"]
     lines += [_row(i, c, by_number, facts.get(c.name, PullFacts())) for i, c in enumerate(state.categories, 1)]
+    if not state.finished:
+        lines += ["", "### Steering", "", "Tick a box to act (write access needed); the bot unticks it when done.",
+                  "", *_boxes(state, data)]
     lines += ["", "### Progress", "", _progress(data.history), "",
               f"Campaign `{campaign.id}`. This issue is kept up to date by the migration bot; edits are overwritten.",
               "", markers.dashboard_marker(campaign.id), render_data(data)]
     return Dashboard(dashboard_title(campaign), "\n".join(lines) + "\n", "closed" if state.finished else "open", data)
 
 
-def _headline(state: CampaignState) -> str:
+def box_line(box: str, text: str) -> str:
+    return f"- [ ] <!-- migration-bot:box {box} --> {text}"
+
+
+def _boxes(state: CampaignState, data: DashboardData) -> list[str]:
+    """Start a waiting category, retry a failed one, skip one with a PR, rebase the open ones, pause/resume."""
+    lines: list[str] = []
+    for c in state.categories:
+        if c.status is CategoryStatus.PENDING:
+            lines.append(box_line(f"start:{c.name}", f"Start `{c.name}` now (ignores the order and schedule)"))
+        if c.status is CategoryStatus.FAILED:
+            lines.append(box_line(f"retry:{c.name}", f"Retry `{c.name}`"))
+        if c.status in (CategoryStatus.OPEN, CategoryStatus.GREEN, CategoryStatus.FAILED):
+            lines.append(box_line(f"skip:{c.name}", f"Skip `{c.name}`"))
+    if state.open_count:
+        lines.append(box_line("rebase-all", "Rebase all open pull requests"))
+    lines.append(box_line("resume", "Resume the campaign") if data.paused_by
+                 else box_line("pause", "Pause the campaign"))
+    return lines
+
+
+def _headline(state: CampaignState, data: DashboardData) -> str:
     if state.finished:
         return FINISHED_LINE
+    if data.paused_by:
+        return MANUAL_PAUSE_LINE.format(by=data.paused_by)
     if state.paused:
         return PAUSED_LINE
     done = sum(c.status in (CategoryStatus.MERGED, CategoryStatus.SKIPPED, CategoryStatus.EMPTY)

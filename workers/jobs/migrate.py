@@ -22,9 +22,14 @@ from bot.engine.report import render_summary
 from bot.forge.base import Forge, Permanent, PullInfo, Retryable
 from bot.rollout.state import campaign_state, categories_to_start
 from workers.change import CategoryChange, build_change, load_campaign_text, planned_files
-from workers.contract import MIGRATE_CATEGORY, Job
+from workers.contract import MIGRATE_CATEGORY, Job, commands_section
 from workers.jobs import DEFAULTS, JobConfig, Outcome, follow_up
-from workers.jobs.dashboard import update_campaign_dashboard, update_dashboard
+from workers.jobs.dashboard import (
+    dashboard_url,
+    starts_allowed_now,
+    update_campaign_dashboard,
+    update_dashboard,
+)
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +127,7 @@ def start_campaign(forge: Forge, repo: str, sha: str, path: str | None,
             head = gitops.head_sha(clone)  # `sha` may name a branch (a follow-up); markers need the commit
         pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id))
         due = categories_to_start(campaign, campaign_state(campaign, pulls, planned))
+        due = starts_allowed_now(forge, repo, campaign, due)  # pause, schedule window, daily cap
         log.info("campaign due", extra={"repo": repo, "campaign": campaign.id, "categories": due,
                                         "planned": planned})
         due_jobs += [follow_up(MIGRATE_CATEGORY, repo=repo, sha=head, campaign_path=campaign_path, category=category)
@@ -170,7 +176,7 @@ def migrate_category(forge: Forge, repo: str, sha: str, campaign_path: str, cate
         pushed = _push(clone, branch, auth)
         if isinstance(pushed, tuple):
             return _human_commits(forge, repo, category, branch, pull, pushed)
-        result = _publish(forge, repo, info.default_branch, sha, change, branch, pull, pushed)
+        result = _publish(forge, repo, info.default_branch, sha, change, branch, pull, pushed, config.bot_name)
         update_dashboard(forge, repo, campaign_path, sha)  # last: after the PR work, under the lock
         return result
 
@@ -209,12 +215,13 @@ def _human_commits(forge: Forge, repo: str, category: str, branch: str, pull: Pu
 
 
 def _publish(forge: Forge, repo: str, base: str, sha: str, change: CategoryChange, branch: str,
-             pull: PullInfo | None, pushed: bool) -> PullOpened | PullUpdated:
+             pull: PullInfo | None, pushed: bool, bot_name: str) -> PullOpened | PullUpdated:
     """Find-or-create the PR, then bring its body and labels up to date."""
     campaign = change.campaign
-    title = f"[migration] {campaign.title}: {change.category}"
+    title = campaign.pull_title(change.category)
     marker = markers.render_marker(markers.PullMarker(campaign.id, change.category, sha))
-    body = render_summary(change.report, campaign_title=campaign.title) + "\n\n" + marker
+    commands = commands_section(bot_name, dashboard_url(forge, repo, campaign))
+    body = render_summary(change.report, campaign_title=campaign.title) + "\n\n" + commands + "\n\n" + marker
     fields = {"category": change.category, "branch": branch, "draft": change.draft, "body": body,
               "totals": change.report.totals, "ok": change.report.ok}
     if pull is None:
@@ -224,7 +231,8 @@ def _publish(forge: Forge, repo: str, base: str, sha: str, change: CategoryChang
         if pull.body != body or pull.title != title:
             pull = forge.edit_pull(repo, pull.number, title=title, body=body)
         result = PullUpdated(number=pull.number, pushed=pushed, **fields)
-    forge.add_labels(repo, pull.number, [markers.LABEL_BOT, markers.campaign_label(campaign.id)])
+    forge.add_labels(repo, pull.number, [markers.LABEL_BOT, markers.campaign_label(campaign.id),
+                                         *campaign.pulls.labels])
     log.info("pull request ready", extra={"repo": repo, "campaign": campaign.id, "category": change.category,
                                           "pull": pull.number, "result": type(result).__name__})
     return result

@@ -23,7 +23,7 @@ from bot.rollout.state import campaign_state, categories_to_start
 from bot.rollout.verdict import Verdict, judge
 from workers.contract import MIGRATE_CATEGORY, START_CAMPAIGN, Job
 from workers.jobs import DEFAULTS, CampaignFile, JobConfig, Outcome, follow_up
-from workers.jobs.dashboard import update_campaign_dashboard, update_dashboards
+from workers.jobs.dashboard import merges_allowed_now, update_campaign_dashboard, update_dashboards
 from workers.jobs.revert import open_revert
 from workers.jobs.tick import TickReads, forget, remember_quiet, unchanged_since_quiet
 
@@ -148,6 +148,9 @@ def _execute(ctx: Context, pull: PullInfo, actions: Sequence[act.Action]) -> Non
         elif isinstance(action, act.Close):  # `pull` was re-read just before deciding
             forge.edit_pull(repo, number, state="closed")
         elif isinstance(action, act.Merge):
+            if not _merge_allowed(ctx, pull):
+                ctx.done.append(f"merge deferred #{number}")  # not quiet: the next tick judges again
+                continue
             if not _merge(ctx, pull, action):
                 continue
         elif isinstance(action, act.OpenRevert):
@@ -158,6 +161,15 @@ def _execute(ctx: Context, pull: PullInfo, actions: Sequence[act.Action]) -> Non
             forge.upsert_comment(repo, number, markers.comment_marker(comment.concern), comment.body)
         ctx.done.append(f"{type(action).__name__.lower()} #{number}")
         log.info("rollout action", extra={"repo": repo, "pull": number, "action": repr(action)[:200]})
+
+
+def _merge_allowed(ctx: Context, pull: PullInfo) -> bool:
+    """A category PR merges only while its campaign is not paused and inside its schedule window;
+    revert PRs always may (they repair the default branch)."""
+    file = ctx.campaign_of(pull)
+    if file is None or act.is_revert(pull):
+        return True
+    return merges_allowed_now(ctx.forge, ctx.repo.full_name, file.campaign)
 
 
 def _merge(ctx: Context, pull: PullInfo, action: act.Merge) -> bool:
