@@ -17,6 +17,10 @@ LABEL_MERGE_REQUESTED = "migration:merge-requested"
 BOT_EMAIL = "migration-bot@users.noreply.github.com"
 
 _MARKER_RE = re.compile(r"<!-- migration-bot:(?P<kind>[a-z-]+) (?P<json>\{.*?\}) -->")
+_DATA_RE = re.compile(r"<!-- migration-bot:dashboard-data .*? -->", re.DOTALL)
+_DASHBOARD_RE = re.compile(r"<!-- migration-bot:dashboard (?P<json>\{.*?\}) -->")
+_BOX_RE = re.compile(r"^\s*[-*] \[(?P<mark>[ xX])\] <!-- migration-bot:box (?P<id>[a-z-]+(?::[a-z0-9-]+)?) -->",
+                     re.MULTILINE)
 
 
 def branch_name(campaign: str, category: str) -> str:
@@ -79,3 +83,35 @@ def comment_marker(concern: str) -> str:
 def dashboard_marker(campaign: str) -> str:
     """Hidden tag that identifies a campaign's dashboard issue, so it is found and edited, not re-posted."""
     return f"<!-- migration-bot:dashboard {json.dumps({'campaign': campaign})} -->"
+
+
+def parse_dashboard_marker(body: str | None) -> str | None:
+    """The campaign id of a dashboard body's marker; None when absent or unreadable."""
+    match = _DASHBOARD_RE.search(body or "")
+    try:
+        campaign = json.loads(match["json"])["campaign"] if match else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return campaign if isinstance(campaign, str) else None
+
+
+def box_line(box: str, text: str) -> str:
+    """An unticked dashboard checkbox whose hidden id (`start:api`, `pause`) says what ticking it asks."""
+    return f"- [ ] <!-- migration-bot:box {box} --> {text}"
+
+
+def ticked_boxes(body: str | None) -> dict[str, bool]:
+    """Every box id in `body` and whether it is ticked."""
+    return {m["id"]: m["mark"] != " " for m in _BOX_RE.finditer(body or "")}
+
+
+def newly_ticked(before: str | None, after: str | None) -> list[str]:
+    """Box ids ticked in `after` that were not ticked in `before`, in the order of `after`."""
+    old = ticked_boxes(before)
+    return [box for box, ticked in ticked_boxes(after).items() if ticked and not old.get(box, False)]
+
+
+def dashboard_data_comment(body: str | None) -> str | None:
+    """The hidden data comment of a dashboard body as written, or None (to carry it over a human's edit)."""
+    match = _DATA_RE.search(body or "")
+    return match[0] if match else None

@@ -95,8 +95,7 @@ def help_text(bot_name: str) -> str:
     return "\n".join(lines)
 
 
-def commands_section(bot_name: str, dashboard_url: str | None) -> str:
-    """The "Commands" section of a bot PR body, with a link to the campaign's dashboard issue when known."""
-    dashboard = (f"The campaign's [dashboard issue]({dashboard_url}) shows every category and has checkboxes "
-                 "for the same steering." if dashboard_url else "The campaign's dashboard issue is being created.")
-    return COMMANDS_SECTION.format(verbs=help_text(bot_name), dashboard=dashboard)
+def commands_section(bot_name: str, dashboard: int) -> str:
+    """The "Commands" section of a bot PR body, linking the campaign's dashboard issue (GitHub links `#12`)."""
+    link = f"The campaign's dashboard issue #{dashboard} shows every category and has checkboxes for the same steering."
+    return COMMANDS_SECTION.format(verbs=help_text(bot_name), dashboard=link)

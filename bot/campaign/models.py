@@ -245,9 +245,9 @@ class CategoryModel(_Model):
     paths: list[Annotated[str, Field(min_length=1, pattern=r"^[^/]")]] = Field(
         min_length=1, description="Globs relative to the repository root (`**` spans directories) of the files "
                                   "this category migrates.")
-    reviewers: list[Login] = Field(default_factory=list, description="Logins, or `org/team` slugs, asked to "
+    reviewers: list[Login] = Field(default=[], description="Logins, or `org/team` slugs, asked to "
                                                                      "review this category's pull request.")
-    assignees: list[Login] = Field(default_factory=list, description="Logins this category's pull request is "
+    assignees: list[Login] = Field(default=[], description="Logins this category's pull request is "
                                                                      "assigned to.")
 
     def to_spec(self, line: int) -> spec.Category:
@@ -273,7 +273,7 @@ class ScheduleModel(_Model):
     """Days and hours when the bot may open or merge pull requests (a maintainer's start-now box ignores it)."""
 
     days: list[Annotated[spec.Weekday, Field(strict=False)]] = Field(
-        default_factory=lambda: list(spec.WEEKDAYS), min_length=1,
+        default=list(spec.WEEKDAYS), min_length=1,
         description="Days of the week (`mon` ... `sun`) the window is open; default every day.")
     start_hour: int = Field(default=spec.Schedule.start_hour, ge=0, le=23,
                             description="Hour (0-23, local time) the window opens.")
@@ -312,13 +312,13 @@ class RolloutModel(_Model):
         "Merge a pull request as soon as its required checks pass, without a `merge` command."))
     merge_method: Annotated[spec.MergeMethod, Field(strict=False)] = Field(
         default=spec.Rollout.merge_method, description="`squash`, `merge` or `rebase`.")
-    required_checks: list[str] = Field(default_factory=list, description=(
+    required_checks: list[str] = Field(default=[], description=(
         "Check names that decide a verdict when branch protection and rulesets cannot be read; "
         "empty: every check that ran."))
     auto_revert_merge: bool = Field(default=spec.Rollout.auto_revert_merge, description=(
         "Merge the revert pull request by itself when a merged category broke the default branch."))
     schedule: Annotated[ScheduleModel, AfterValidator(check_schedule)] = Field(
-        default_factory=ScheduleModel, description="When pull requests may be opened or merged.")
+        default=ScheduleModel(), description="When pull requests may be opened or merged.")
     max_per_day: int | None = Field(default=spec.Rollout.max_per_day, ge=1, description=(
         "Pull requests the campaign may open per day (in the schedule's time zone); null: no cap."))
 
@@ -333,7 +333,7 @@ class PullsModel(_Model):
     branch_prefix: str = Field(default=spec.DEFAULT_BRANCH_PREFIX, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
                                description="First part of the bot's branches, `<prefix>/<campaign>/<category>` "
                                            "(one path segment).")
-    labels: list[Label] = Field(default_factory=list, description=(
+    labels: list[Label] = Field(default=[], description=(
         "Labels added to every pull request of the campaign, besides `migration-bot` and `migration:<campaign>`."))
     title: Annotated[str, AfterValidator(_check_title)] = Field(
         default=spec.DEFAULT_TITLE, min_length=1, description=(

@@ -29,8 +29,6 @@ _DATA_RE = re.compile(r"<!-- migration-bot:dashboard-data (?P<json>.*?) -->", re
 _FILES_RE = re.compile(r"^- files changed: (\d+)$", re.MULTILINE)
 _REFS_RE = re.compile(r"^- references removed: (\d+), left in changed files: (\d+)$", re.MULTILINE)
 _SPARK = "▁▂▃▄▅▆▇█"
-_BOX_RE = re.compile(r"^\s*[-*] \[(?P<mark>[ xX])\] <!-- migration-bot:box (?P<id>[a-z-]+(?::[a-z0-9-]+)?) -->",
-                     re.MULTILINE)
 #: PR first-seen stamps kept in the body (the daily cap needs only the last day's)
 MAX_OPENED = 50
 MANUAL_PAUSE_LINE = "**Paused** by @{by}: no pull request is opened or merged until the campaign is resumed."
@@ -100,12 +98,6 @@ def parse_data(body: str | None) -> DashboardData:
         return DashboardData()
 
 
-def data_line(body: str | None) -> str | None:
-    """The hidden data comment of `body` as written, or None (to carry it over a human's edit)."""
-    match = _DATA_RE.search(body or "")
-    return match[0] if match else None
-
-
 def render_data(data: DashboardData) -> str:
     raw = {"history": [vars(p) for p in data.history], "empty": list(data.empty), "paused_by": data.paused_by,
            "opened": [list(entry) for entry in data.opened]}
@@ -142,17 +134,6 @@ def with_opened(data: DashboardData, pulls: Sequence[PullInfo], at: str) -> Dash
     return replace(data, opened=(*data.opened, *new)[-MAX_OPENED:]) if new else data
 
 
-def ticked_boxes(body: str | None) -> dict[str, bool]:
-    """Every box id in `body` and whether it is ticked."""
-    return {m["id"]: m["mark"] != " " for m in _BOX_RE.finditer(body or "")}
-
-
-def newly_ticked(before: str | None, after: str | None) -> list[str]:
-    """Box ids ticked in `after` that were not ticked in `before`, in the order of `after`."""
-    old = ticked_boxes(before)
-    return [box for box, ticked in ticked_boxes(after).items() if ticked and not old.get(box, False)]
-
-
 def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[PullInfo], data: DashboardData,
                      now: str) -> Dashboard:
     """The issue for `state`; `pulls` are the campaign's PRs (for links and totals), `data` the previous
@@ -175,24 +156,20 @@ def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[P
     return Dashboard(dashboard_title(campaign), "\n".join(lines) + "\n", "closed" if state.finished else "open", data)
 
 
-def box_line(box: str, text: str) -> str:
-    return f"- [ ] <!-- migration-bot:box {box} --> {text}"
-
-
 def _boxes(state: CampaignState, data: DashboardData) -> list[str]:
     """Start a waiting category, retry a failed one, skip one with a PR, rebase the open ones, pause/resume."""
     lines: list[str] = []
     for c in state.categories:
         if c.status is CategoryStatus.PENDING:
-            lines.append(box_line(f"start:{c.name}", f"Start `{c.name}` now (ignores the order and schedule)"))
+            lines.append(markers.box_line(f"start:{c.name}", f"Start `{c.name}` now (ignores the order and schedule)"))
         if c.status is CategoryStatus.FAILED:
-            lines.append(box_line(f"retry:{c.name}", f"Retry `{c.name}`"))
+            lines.append(markers.box_line(f"retry:{c.name}", f"Retry `{c.name}`"))
         if c.status in (CategoryStatus.OPEN, CategoryStatus.GREEN, CategoryStatus.FAILED):
-            lines.append(box_line(f"skip:{c.name}", f"Skip `{c.name}`"))
+            lines.append(markers.box_line(f"skip:{c.name}", f"Skip `{c.name}`"))
     if state.open_count:
-        lines.append(box_line("rebase-all", "Rebase all open pull requests"))
-    lines.append(box_line("resume", "Resume the campaign") if data.paused_by
-                 else box_line("pause", "Pause the campaign"))
+        lines.append(markers.box_line("rebase-all", "Rebase all open pull requests"))
+    lines.append(markers.box_line("resume", "Resume the campaign") if data.paused_by
+                 else markers.box_line("pause", "Pause the campaign"))
     return lines
 
 

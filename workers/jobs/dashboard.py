@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from bot import markers
 from bot.campaign.spec import Campaign
-from bot.forge.base import Forge, IssueInfo
+from bot.forge.base import Forge, IssueInfo, PullInfo
 from bot.rollout.dashboard import DashboardData, parse_data, render_dashboard, with_opened
 from bot.rollout.schedule import in_window, starts_allowed
 from bot.rollout.state import campaign_state
@@ -46,22 +46,28 @@ def update_dashboard(forge: Forge, repo: str, campaign_path: str, sha: str | Non
     return update_campaign_dashboard(forge, repo, campaign, planned=planned, now=now)
 
 
-#: `update_campaign_dashboard(paused_by=KEEP)` leaves the pause as it is
+#: `update_campaign_dashboard(paused_by=KEEP)` leaves the pause as it is; `existing=UNREAD` reads the issue
 KEEP = object()
+UNREAD = object()
 
 
 def update_campaign_dashboard(forge: Forge, repo: str, campaign: Campaign, *,
                               planned: Mapping[str, int] | None = None, now: str | None = None,
                               paused_by: object = KEEP, issue: int | None = None,
-                              carried_data: str | None = None) -> DashboardUpdate:
+                              carried_data: str | None = None, pulls: Sequence[PullInfo] | None = None,
+                              existing: IssueInfo | None | object = UNREAD) -> DashboardUpdate:
     """`update_dashboard` for a campaign already read.
 
     `paused_by` (a login, or None to resume) changes the pause. `issue` is the dashboard's number when
     its marker may have been edited away (the body is then restored into that issue, not a new one), and
-    `carried_data` the hidden data of its previous body, used when the current body lost it.
+    `carried_data` the hidden data of its previous body, used when the current body lost it. `pulls` (the
+    campaign's PRs) and `existing` (its dashboard, None: none) save those reads when the caller has them.
     """
-    pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id))
-    existing = forge.find_issue(repo, markers.dashboard_marker(campaign.id))
+    if pulls is None:
+        pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id))
+    if existing is UNREAD:
+        existing = forge.find_issue(repo, markers.dashboard_marker(campaign.id))
+    assert existing is None or isinstance(existing, IssueInfo)
     data = parse_data(existing.body if existing else None)
     if data == DashboardData() and carried_data:
         data = parse_data(carried_data)
@@ -93,22 +99,41 @@ def dashboard_data(forge: Forge, repo: str, campaign_id: str) -> DashboardData:
     return parse_data(existing.body if existing else None)
 
 
-def dashboard_url(forge: Forge, repo: str, campaign: Campaign) -> str:
-    """The dashboard issue's address, creating the issue first when there is none yet."""
+def dashboard_number(forge: Forge, repo: str, campaign: Campaign, pulls: Sequence[PullInfo] | None = None) -> int:
+    """The dashboard issue's number, creating the issue first when there is none yet."""
     existing = forge.find_issue(repo, markers.dashboard_marker(campaign.id))
-    return existing.html_url if existing else update_campaign_dashboard(forge, repo, campaign).html_url
+    if existing is not None:
+        return existing.number
+    return update_campaign_dashboard(forge, repo, campaign, pulls=pulls, existing=None).number
+
+
+@dataclass(frozen=True)
+class Starts:
+    due: list[str]  #: the categories that may start now
+    dashboard: int | None  #: the dashboard's number (read or created), for the PRs to link; None: not read
+    created: bool = False  #: the dashboard was created just now, with `planned` recorded
 
 
 def starts_allowed_now(forge: Forge, repo: str, campaign: Campaign, due: Sequence[str],
-                       now: datetime | None = None) -> list[str]:
-    """`due` cut down by the campaign's pause, schedule window and daily cap (first ones first)."""
+                       pulls: Sequence[PullInfo], planned: Mapping[str, int] | None = None,
+                       now: datetime | None = None) -> Starts:
+    """`due` cut down by the campaign's pause, schedule window and daily cap (first ones first).
+
+    Reads the dashboard only when something is due, and creates it then (with `pulls`, the campaign's PRs
+    and `planned`), so the PRs about to open can link to it without another read.
+    """
     if not due:
-        return []
-    data = dashboard_data(forge, repo, campaign.id)
+        return Starts([], None)
+    existing = forge.find_issue(repo, markers.dashboard_marker(campaign.id))
+    if existing is None:
+        number, data = update_campaign_dashboard(forge, repo, campaign, planned=planned, pulls=pulls,
+                                                 existing=None).number, DashboardData()
+    else:
+        number, data = existing.number, parse_data(existing.body)
     if data.paused_by:
-        return []
+        return Starts([], number, existing is None)
     allowed = starts_allowed(campaign.rollout, (at for _, at in data.opened), now or datetime.now(UTC))
-    return list(due) if allowed is None else list(due)[:allowed]
+    return Starts(list(due) if allowed is None else list(due)[:allowed], number, existing is None)
 
 
 def merges_allowed_now(forge: Forge, repo: str, campaign: Campaign, now: datetime | None = None) -> bool:

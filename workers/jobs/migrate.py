@@ -25,7 +25,7 @@ from workers.change import CategoryChange, build_change, load_campaign_text, pla
 from workers.contract import MIGRATE_CATEGORY, Job, commands_section
 from workers.jobs import DEFAULTS, JobConfig, Outcome, follow_up
 from workers.jobs.dashboard import (
-    dashboard_url,
+    dashboard_number,
     starts_allowed_now,
     update_campaign_dashboard,
     update_dashboard,
@@ -127,13 +127,14 @@ def start_campaign(forge: Forge, repo: str, sha: str, path: str | None,
             head = gitops.head_sha(clone)  # `sha` may name a branch (a follow-up); markers need the commit
         pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id))
         due = categories_to_start(campaign, campaign_state(campaign, pulls, planned))
-        due = starts_allowed_now(forge, repo, campaign, due)  # pause, schedule window, daily cap
+        starts = starts_allowed_now(forge, repo, campaign, due, pulls, planned)  # pause, schedule, daily cap
+        due = starts.due
         log.info("campaign due", extra={"repo": repo, "campaign": campaign.id, "categories": due,
                                         "planned": planned})
-        due_jobs += [follow_up(MIGRATE_CATEGORY, repo=repo, sha=head, campaign_path=campaign_path, category=category)
-                     for category in due]
+        due_jobs += [follow_up(MIGRATE_CATEGORY, repo=repo, sha=head, campaign_path=campaign_path, category=category,
+                               dashboard=starts.dashboard) for category in due]
         started += due
-        if 0 in planned.values():  # only a clone knows a category is empty: the dashboard remembers it
+        if 0 in planned.values() and not starts.created:  # only a clone knows a category is empty
             update_campaign_dashboard(forge, repo, campaign, planned=planned)
     return Outcome(started, tuple(due_jobs))
 
@@ -153,7 +154,7 @@ def fresh_clone(forge: Forge, repo: str, url: str, sha: str, workdir: str | Path
 
 
 def migrate_category(forge: Forge, repo: str, sha: str, campaign_path: str, category: str,
-                     config: JobConfig = DEFAULTS) -> MigrationResult:
+                     config: JobConfig = DEFAULTS, dashboard: int | None = None) -> MigrationResult:
     """Builds the category's change at `sha` and opens (or updates) its PR; run under the repository lock.
 
     Never pushes over a commit the bot did not make, never opens a second PR for a branch, never
@@ -176,7 +177,10 @@ def migrate_category(forge: Forge, repo: str, sha: str, campaign_path: str, cate
         pushed = _push(clone, branch, auth)
         if isinstance(pushed, tuple):
             return _human_commits(forge, repo, category, branch, pull, pushed)
-        result = _publish(forge, repo, info.default_branch, sha, change, branch, pull, pushed, config.bot_name)
+        if dashboard is None:
+            dashboard = dashboard_number(forge, repo, campaign)
+        result = _publish(forge, repo, info.default_branch, sha, change, branch, pull, pushed,
+                          commands_section(config.bot_name, dashboard))
         update_dashboard(forge, repo, campaign_path, sha)  # last: after the PR work, under the lock
         return result
 
@@ -215,12 +219,11 @@ def _human_commits(forge: Forge, repo: str, category: str, branch: str, pull: Pu
 
 
 def _publish(forge: Forge, repo: str, base: str, sha: str, change: CategoryChange, branch: str,
-             pull: PullInfo | None, pushed: bool, bot_name: str) -> PullOpened | PullUpdated:
+             pull: PullInfo | None, pushed: bool, commands: str) -> PullOpened | PullUpdated:
     """Find-or-create the PR, then bring its body and labels up to date."""
     campaign = change.campaign
     title = campaign.pull_title(change.category)
     marker = markers.render_marker(markers.PullMarker(campaign.id, change.category, sha))
-    commands = commands_section(bot_name, dashboard_url(forge, repo, campaign))
     body = render_summary(change.report, campaign_title=campaign.title) + "\n\n" + commands + "\n\n" + marker
     fields = {"category": change.category, "branch": branch, "draft": change.draft, "body": body,
               "totals": change.report.totals, "ok": change.report.ok}
