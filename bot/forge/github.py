@@ -233,16 +233,28 @@ class GitHubForge:
                     + self._get(full_name, f"{commit}/status", None, parse_statuses))
 
     def required_checks(self, full_name: str, branch: str) -> tuple[str, ...] | None:
+        """Required checks from the branch's rulesets and its classic protection, together; None when neither
+        can be read. Rulesets need no `administration` permission, so an App without it still knows them."""
         def parse(raw: dict[str, Any]) -> tuple[str, ...]:
             required = self._object(RequiredStatusChecks, raw)
             return tuple(dict.fromkeys([*required.contexts, *(c.context for c in required.checks or [])]))
 
-        url = f"/repos/{full_name}/branches/{quote(branch)}/protection/required_status_checks"
-        try:
-            with translated(f"read the protection of {branch}"):
-                return self._get(full_name, url, None, parse)
-        except Permanent:
+        def parse_rules(raw: list[dict[str, Any]]) -> tuple[str, ...]:
+            return tuple(check["context"] for rule in raw if rule.get("type") == "required_status_checks"
+                         for check in (rule.get("parameters") or {}).get("required_status_checks", [])
+                         if isinstance(check, dict) and check.get("context"))
+
+        found: list[tuple[str, ...]] = []
+        for url, parser in ((f"/repos/{full_name}/rules/branches/{quote(branch)}", parse_rules),
+                            (f"/repos/{full_name}/branches/{quote(branch)}/protection/required_status_checks", parse)):
+            try:
+                with translated(f"read the branch rules of {branch}"):
+                    found.append(self._get(full_name, url, None, parser))
+            except Permanent:
+                continue
+        if not found:
             return None
+        return tuple(dict.fromkeys(name for names in found for name in names))
 
     def merge_pull(self, full_name: str, number: int, *, sha: str, method: str, title: str) -> str:
         with translated(f"merge #{number}"):
