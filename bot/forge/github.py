@@ -191,6 +191,15 @@ class GitHubForge:
             if missing:
                 issue.add_to_labels(*missing)
 
+    def request_review(self, full_name: str, number: int, reviewers: Sequence[str], assignees: Sequence[str]) -> None:
+        users = [r for r in dict.fromkeys(reviewers) if "/" not in r]
+        teams = [r.split("/", 1)[1] for r in dict.fromkeys(reviewers) if "/" in r]
+        with translated(f"request reviews on #{number}"):
+            if users or teams:
+                self._pull(full_name, number).create_review_request(reviewers=users, team_reviewers=teams)
+            if assignees:
+                self._repo(full_name).get_issue(number).add_to_assignees(*dict.fromkeys(assignees))
+
     def remove_label(self, full_name: str, number: int, label: str) -> None:
         try:
             with translated(f"unlabel #{number}"):

@@ -38,6 +38,9 @@ class Pull:
     merge_commit_sha: str | None = None
     merged_by: str | None = None
     labels: list[str] = field(default_factory=list)
+    requested_reviewers: list[str] = field(default_factory=list)  #: logins
+    requested_teams: list[str] = field(default_factory=list)  #: team slugs
+    assignees: list[str] = field(default_factory=list)
 
 
 @dataclass

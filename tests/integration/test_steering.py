@@ -246,20 +246,43 @@ def test_edits_to_the_dashboard_text_are_restored(world: World, bot: Bot, alice:
 # --- settings reaching the PRs, schedule and cap ---------------------------------------------------
 
 
+def bare_message(world: World, sha: str) -> str:
+    from tests.fake_github import bare
+
+    return bare.git(world.bare, "log", "-1", "--format=%B", sha)
+
+
 def _restart_with(world: World, bot: Bot, text: str) -> None:
     world.fake.commit_file(REPO, "main", CAMPAIGN_PATH, text, message="campaign settings")
     bot.start(world.main())
 
 
-def test_title_template_and_extra_labels_reach_the_pull(world: World, broker: redis.Redis,
-                                                        settings: Settings) -> None:
+def test_title_labels_reviewers_and_assignees_reach_the_pull(world: World, broker: redis.Redis,
+                                                             settings: Settings) -> None:
     text = campaign_text(automerge="false") + (
         'pulls: {title: "refactor(migration): {category}", labels: [tech-debt, "area: tests"]}\n')
+    text = text.replace('{name: core, priority: 0, paths: ["core/**/*.py"]}',
+                        '{name: core, priority: 0, paths: ["core/**/*.py"], reviewers: [alice, octo/platform], '
+                        'assignees: [bob]}')
     started = Bot(world.fake, broker, settings)
     _restart_with(world, started, text)
     [pull] = world.fake.pulls(REPO)
     assert pull.title == "refactor(migration): core"
     assert {"tech-debt", "area: tests", markers.LABEL_BOT} <= set(pull.labels)
+    assert (pull.requested_reviewers, pull.requested_teams, pull.assignees) == (["alice"], ["platform"], ["bob"])
+    commit = world.fake.branch_sha(REPO, CORE)
+    assert commit and "refactor(migration): core" in bare_message(world, commit)
+
+
+def test_a_reviewer_github_refuses_does_not_stop_the_pull(world: World, broker: redis.Redis,
+                                                          settings: Settings) -> None:
+    text = campaign_text(automerge="false").replace(
+        '{name: core, priority: 0, paths: ["core/**/*.py"]}',
+        '{name: core, priority: 0, paths: ["core/**/*.py"], reviewers: [alice]}')
+    world.fake.fail("POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", status=422, times=None)
+    _restart_with(world, Bot(world.fake, broker, settings), text)
+    [pull] = world.fake.pulls(REPO)
+    assert pull.requested_reviewers == [] and markers.LABEL_BOT in pull.labels
 
 
 def test_nothing_opens_outside_the_schedule(world: World, broker: redis.Redis, settings: Settings) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from bot import gitops, markers
 from bot.campaign.globs import glob_matches
+from bot.campaign.spec import Category
 from bot.engine.report import render_summary
 from bot.forge.base import Forge, Permanent, PullInfo, Retryable
 from bot.rollout.state import campaign_state, categories_to_start
@@ -229,6 +230,7 @@ def _publish(forge: Forge, repo: str, base: str, sha: str, change: CategoryChang
               "totals": change.report.totals, "ok": change.report.ok}
     if pull is None:
         pull = forge.open_pull(repo, head=branch, base=base, title=title, body=body, draft=change.draft)
+        _request_review(forge, repo, pull.number, campaign.category(change.category))
         result: PullOpened | PullUpdated = PullOpened(number=pull.number, **fields)
     else:
         if pull.body != body or pull.title != title:
@@ -239,6 +241,17 @@ def _publish(forge: Forge, repo: str, base: str, sha: str, change: CategoryChang
     log.info("pull request ready", extra={"repo": repo, "campaign": campaign.id, "category": change.category,
                                           "pull": pull.number, "result": type(result).__name__})
     return result
+
+
+def _request_review(forge: Forge, repo: str, number: int, category: Category) -> None:
+    """The category's reviewers and assignees, once, when its PR opens; a login GitHub refuses (gone, no
+    access) is logged, never a reason to fail the migration."""
+    if not (category.reviewers or category.assignees):
+        return
+    try:
+        forge.request_review(repo, number, category.reviewers, category.assignees)
+    except Permanent as error:
+        log.warning("review request refused", extra={"repo": repo, "pull": number, "reason": str(error)})
 
 
 FAILURE_CONCERN = "failure"
