@@ -23,24 +23,44 @@ _BOX_RE = re.compile(r"^\s*[-*] \[(?P<mark>[ xX])\] <!-- migration-bot:box (?P<i
                      re.MULTILINE)
 
 
-def branch_name(campaign: str, category: str) -> str:
-    return f"{BRANCH_PREFIX}/{campaign}/{category}"
+#: a campaign's `pulls.branch_prefix`: one path segment
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-def revert_branch_name(campaign: str, category: str) -> str:
-    return f"{branch_name(campaign, category)}-revert"
+def branch_name(campaign: str, category: str, prefix: str = BRANCH_PREFIX) -> str:
+    """`<prefix>/<campaign>/<category>`; `prefix` is the campaign's `pulls.branch_prefix`."""
+    return f"{prefix}/{campaign}/{category}"
 
 
-def campaign_branch_prefix(campaign: str) -> str:
-    return f"{BRANCH_PREFIX}/{campaign}/"
+def revert_branch_name(campaign: str, category: str, prefix: str = BRANCH_PREFIX) -> str:
+    return revert_branch_of(branch_name(campaign, category, prefix))
+
+
+def revert_branch_of(branch: str) -> str:
+    """The revert branch of the category branch `branch`."""
+    return f"{branch}-revert"
+
+
+def campaign_branch_prefix(campaign: str, prefix: str = BRANCH_PREFIX) -> str:
+    return f"{prefix}/{campaign}/"
 
 
 def parse_branch(branch: str) -> tuple[str, str] | None:
-    """(campaign, category) of a bot branch, revert branches included with their suffix; else None."""
+    """(campaign, category) of a branch shaped like a bot branch, `<prefix>/<campaign>/<category>` with any
+    one-segment prefix (campaigns choose theirs), revert branches included with their suffix; else None.
+
+    The shape is not ownership: whoever acts checks the prefix against the campaign's (`has_prefix`),
+    and the PR's author and marker.
+    """
     parts = branch.split("/")
-    if len(parts) != 3 or parts[0] != BRANCH_PREFIX:
+    if len(parts) != 3 or not _PREFIX_RE.match(parts[0]) or not parts[1] or not parts[2]:
         return None
     return parts[1], parts[2]
+
+
+def has_prefix(branch: str, prefix: str) -> bool:
+    """Whether `branch` starts with the campaign branch prefix `prefix` (one segment)."""
+    return branch.startswith(f"{prefix}/")
 
 
 def campaign_label(campaign: str) -> str:

@@ -303,3 +303,16 @@ def test_daily_cap_limits_the_pulls_opened(world: World, broker: redis.Redis, se
     assert [p.head for p in world.fake.pulls(REPO)] == [CORE, API]
     assert sorted(n for n, _ in parse_data(dashboard(world).body).opened) == sorted(
         p.number for p in world.fake.pulls(REPO))
+
+
+def test_branch_prefix_reaches_branches_and_the_rollout_follows_them(world: World, broker: redis.Redis,
+                                                                     settings: Settings, alice: Github) -> None:
+    started = Bot(world.fake, broker, settings)
+    _restart_with(world, started, campaign_text(automerge="false") + "pulls: {branch_prefix: bots}\n")
+    [core] = world.fake.pulls(REPO)
+    assert core.head == "bots/mig/core"
+    assert "| open |" in dashboard(world).body  # the dashboard finds the PR under its prefix
+    say(alice, core.number, "@migration-bot skip")
+    started.pump()
+    assert [p.head for p in world.fake.pulls(REPO)] == ["bots/mig/core", "bots/mig/api"]
+    assert world.fake.branch_sha(REPO, CORE) is None  # nothing under the default prefix

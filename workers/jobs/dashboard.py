@@ -64,7 +64,7 @@ def update_campaign_dashboard(forge: Forge, repo: str, campaign: Campaign, *,
     campaign's PRs) and `existing` (its dashboard, None: none) save those reads when the caller has them.
     """
     if pulls is None:
-        pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id))
+        pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id, campaign.pulls.branch_prefix))
     if existing is UNREAD:
         existing = forge.find_issue(repo, markers.dashboard_marker(campaign.id))
     assert existing is None or isinstance(existing, IssueInfo)

@@ -126,7 +126,7 @@ def start_campaign(forge: Forge, repo: str, sha: str, path: str | None,
         with fresh_clone(forge, repo, info.clone_url, sha, config.workdir) as clone:
             planned = planned_files(clone, campaign)
             head = gitops.head_sha(clone)  # `sha` may name a branch (a follow-up); markers need the commit
-        pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id))
+        pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id, campaign.pulls.branch_prefix))
         due = categories_to_start(campaign, campaign_state(campaign, pulls, planned))
         starts = starts_allowed_now(forge, repo, campaign, due, pulls, planned)  # pause, schedule, daily cap
         due = starts.due
@@ -164,7 +164,7 @@ def migrate_category(forge: Forge, repo: str, sha: str, campaign_path: str, cate
     info = forge.repo(repo)
     with fresh_clone(forge, repo, info.clone_url, sha, config.workdir) as clone:
         campaign = load_campaign_text(_read(clone, campaign_path), campaign_path)
-        branch = markers.branch_name(campaign.id, category)
+        branch = markers.branch_name(campaign.id, category, campaign.pulls.branch_prefix)
         change = build_change(clone, campaign, category, branch)
         if change.commit is None:
             log.info("nothing to change", extra={"repo": repo, "campaign": campaign.id, "category": category})
@@ -264,7 +264,7 @@ def comment_migration_failure(forge: Forge, repo: str, sha: str, campaign_path: 
         campaign = load_campaign_text(forge.read_file(repo, campaign_path, sha), campaign_path)
     except Permanent:
         return  # no campaign, no branch name, no PR to speak on: the log has it
-    pull = forge.find_pull(repo, markers.branch_name(campaign.id, category))
+    pull = forge.find_pull(repo, markers.branch_name(campaign.id, category, campaign.pulls.branch_prefix))
     if pull is not None:
         text = f"The bot could not update this pull request:\n\n```\n{reason}\n```"
         forge.upsert_comment(repo, pull.number, markers.comment_marker(FAILURE_CONCERN), text)

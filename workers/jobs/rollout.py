@@ -29,8 +29,9 @@ from workers.jobs.tick import TickReads, forget, remember_quiet, unchanged_since
 
 log = logging.getLogger(__name__)
 
-#: every bot branch, all campaigns
-BOT_PREFIX = f"{markers.BRANCH_PREFIX}/"
+#: list every PR and keep those shaped like a bot branch: campaigns choose their branch prefix, and GitHub
+#: filters heads only by exact name, so the listing costs the same as one filtered by prefix
+BOT_PREFIX = ""
 
 
 @dataclass
@@ -52,20 +53,27 @@ class Context:
         return self.campaigns.get(campaign_id)
 
     def campaign_pulls(self, campaign_id: str) -> list[PullInfo]:
-        prefix = markers.campaign_branch_prefix(campaign_id)
+        file = self.campaign(campaign_id)
+        branch_prefix = file.campaign.pulls.branch_prefix if file else markers.BRANCH_PREFIX
+        prefix = markers.campaign_branch_prefix(campaign_id, branch_prefix)
         return [p for p in self.pulls if p.head_ref.startswith(prefix)]
 
     def campaign_of(self, pull: PullInfo) -> CampaignFile | None:
-        """The campaign whose branch `pull` is on; None for another branch or an unreadable campaign."""
+        """The campaign whose branch `pull` is on (its prefix too); None for another branch or an unreadable
+        campaign."""
         parsed = markers.parse_branch(pull.head_ref)
-        return self.campaign(parsed[0]) if parsed else None
+        file = self.campaign(parsed[0]) if parsed else None
+        return file if file and markers.has_prefix(pull.head_ref, file.campaign.pulls.branch_prefix) else None
 
 
 def make_context(forge: Forge, repo: str, config: JobConfig = DEFAULTS) -> Context:
     """Two reads shared by everything a job looks at: the repository and every bot PR in it."""
     info = forge.repo(repo)
-    pulls = forge.list_pulls(repo, BOT_PREFIX, state="all")
-    return Context(forge, info, pulls, config)
+    return Context(forge, info, _bot_shaped(forge.list_pulls(repo, BOT_PREFIX, state="all")), config)
+
+
+def _bot_shaped(pulls: list[PullInfo]) -> list[PullInfo]:
+    return [p for p in pulls if markers.parse_branch(p.head_ref) is not None]
 
 
 def _read_campaigns(forge: Forge, repo: RepoInfo, glob: str) -> dict[str, CampaignFile | None]:
@@ -242,7 +250,7 @@ def reconcile_repo(forge: Forge, repo: str, config: JobConfig = DEFAULTS) -> Out
             _judge_pull(ctx, pull, pull.head_sha)
         if latest is not None:
             _judge_merge(ctx, latest, latest.merge_commit_sha or "")
-        ctx.pulls = forge.list_pulls(repo, BOT_PREFIX, state="all") if ctx.done else ctx.pulls
+        ctx.pulls = _bot_shaped(forge.list_pulls(repo, BOT_PREFIX, state="all")) if ctx.done else ctx.pulls
         for job in _follow_ups(ctx, file, None):
             due.append(job)
             ctx.done.append(f"start {campaign_id}")
