@@ -255,18 +255,33 @@ class CategoryModel(_Model):
                              reviewers=tuple(self.reviewers), assignees=tuple(self.assignees))
 
 
+def _check_timeout(seconds: int) -> int:
+    if seconds > spec.MAX_TEST_TIMEOUT:
+        raise ValueError(f"{seconds} s is over {spec.MAX_TEST_TIMEOUT} s: setup and two test runs must end "
+                         f"within the broker's visibility timeout ({spec.BROKER_VISIBILITY_TIMEOUT_S} s)")
+    return seconds
+
+
 class ValidationModel(_Model):
-    """How a category's change is checked: its tests (`{files}` = changed test files), with a baseline run."""
+    """How a category's change is checked: its tests (`{files}` = changed test files), with a baseline run,
+    in the repository's own venv made by `setup` (`{venv}` = its path)."""
 
     tests: str | None = Field(default=spec.Validation.tests, description=(
         "Test command run in the sandbox, without a shell; `{files}` becomes the category's changed test files. "
         "None: no tests run."))
     baseline: bool = Field(default=spec.Validation.baseline, description=(
         "Run the tests on the unchanged files first, so only new failures count against the change."))
-    timeout: int = Field(default=spec.Validation.timeout, gt=0, description="Seconds a test run may take.")
+    timeout: Annotated[int, AfterValidator(_check_timeout)] = Field(
+        default=spec.Validation.timeout, gt=0, description=(
+            f"Seconds a test run may take (at most {spec.MAX_TEST_TIMEOUT}); the whole sandbox is killed past it."))
+    setup: list[Annotated[str, Field(min_length=1)]] | None = Field(default=None, description=(
+        "Commands that make the repository's venv (`{venv}` = its path); null: pytest and the repository itself."))
+    select: Annotated[str, Field(min_length=1, pattern=r"^[^/]")] | None = Field(default=None, description=(
+        "Glob of the test files run when a category changes no test file; null: the command without `{files}`."))
 
     def to_spec(self) -> spec.Validation:
-        return spec.Validation(tests=self.tests, baseline=self.baseline, timeout=self.timeout)
+        return spec.Validation(tests=self.tests, baseline=self.baseline, timeout=self.timeout,
+                               setup=tuple(self.setup) if self.setup is not None else None, select=self.select)
 
 
 class ScheduleModel(_Model):
