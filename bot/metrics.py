@@ -42,4 +42,5 @@ def metrics() -> Response:
     if multiproc_dir:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=multiproc_dir)
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: Flask would append a second "; charset=utf-8" to CONTENT_TYPE_LATEST
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

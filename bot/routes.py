@@ -29,6 +29,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "bot.handlers.checks",
     "bot.handlers.pulls",
     "bot.handlers.comments",
+    "bot.handlers.dashboard",
 )
 
 

@@ -73,7 +73,7 @@ def read_campaigns(forge: Forge, repo: str, glob: str = DEFAULT_GLOB, branch: st
 def read_status(forge: Forge, repo: str, wanted: str, glob: str = DEFAULT_GLOB) -> CampaignStatus:
     """The state from the campaign's PRs; categories planned empty come from the dashboard's memory."""
     campaign = find_campaign(forge, repo, wanted, glob)
-    pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id))
+    pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id, campaign.pulls.branch_prefix))
     issue = forge.find_issue(repo, markers.dashboard_marker(campaign.id))
     empty = parse_data(issue.body if issue else None).empty
     state = campaign_state(campaign, pulls, {name: 0 for name in empty})

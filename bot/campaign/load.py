@@ -279,7 +279,8 @@ def _template_problems(rule: dict, moves: dict[str, str] | None) -> Iterator[str
     if moves is not None and head != (expected := moves.get(old, old).rpartition(".")[2]):
         moved = f" (the `move` rule moves {old} to {moves[old]})" if old in moves else ""
         found = f"not {head!r}" if head else "but it has no leading name"
-        yield f"template must start with {expected!r}{moved}, {found}"
+        yield (f"template must start with {expected!r}{moved}, {found}: the leading name stands for the "
+               f"migrated callable, written as the file will bind it after the rewrite")
     names = {p.name for p in params}
     for name in models.template_free_names(expr):
         if name not in names:
@@ -308,6 +309,7 @@ def _campaign(model: models.CampaignModel, tree: _Tree) -> spec.Campaign:
         categories=tuple(sorted(categories, key=lambda c: c.priority)),  # stable: ties keep file order
         validate=model.validate_.to_spec(),
         rollout=model.rollout.to_spec(),
+        pulls=model.pulls.to_spec(),
         source=tree.source,
         enabled=model.enabled,
     )

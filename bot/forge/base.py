@@ -141,6 +141,11 @@ class Forge(Protocol):
 
     def remove_label(self, full_name: str, number: int, label: str) -> None: ...
 
+    def request_review(self, full_name: str, number: int, reviewers: Sequence[str], assignees: Sequence[str]) -> None:
+        """Asks `reviewers` (logins, or "org/team" slugs) to review PR `number` and assigns `assignees`;
+        asking again is harmless (GitHub keeps one request per reviewer)."""
+        ...
+
     def upsert_comment(self, full_name: str, number: int, marker: str, body: str) -> None:
         """Edits the bot's comment carrying `marker`, or posts it when there is none."""
         ...

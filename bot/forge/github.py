@@ -196,6 +196,15 @@ class GitHubForge:
             if missing:
                 issue.add_to_labels(*missing)
 
+    def request_review(self, full_name: str, number: int, reviewers: Sequence[str], assignees: Sequence[str]) -> None:
+        users = [r for r in dict.fromkeys(reviewers) if "/" not in r]
+        teams = [r.split("/", 1)[1] for r in dict.fromkeys(reviewers) if "/" in r]
+        with translated(f"request reviews on #{number}"):
+            if users or teams:
+                self._pull(full_name, number).create_review_request(reviewers=users, team_reviewers=teams)
+            if assignees:
+                self._repo(full_name).get_issue(number).add_to_assignees(*dict.fromkeys(assignees))
+
     def remove_label(self, full_name: str, number: int, label: str) -> None:
         try:
             with translated(f"unlabel #{number}"):
@@ -238,16 +247,28 @@ class GitHubForge:
                     + self._get(full_name, f"{commit}/status", None, parse_statuses))
 
     def required_checks(self, full_name: str, branch: str) -> tuple[str, ...] | None:
+        """Required checks from the branch's rulesets and its classic protection, together; None when neither
+        can be read. Rulesets need no `administration` permission, so an App without it still knows them."""
         def parse(raw: dict[str, Any]) -> tuple[str, ...]:
             required = self._object(RequiredStatusChecks, raw)
             return tuple(dict.fromkeys([*required.contexts, *(c.context for c in required.checks or [])]))
 
-        url = f"/repos/{full_name}/branches/{quote(branch)}/protection/required_status_checks"
-        try:
-            with translated(f"read the protection of {branch}"):
-                return self._get(full_name, url, None, parse)
-        except Permanent:
+        def parse_rules(raw: list[dict[str, Any]]) -> tuple[str, ...]:
+            return tuple(check["context"] for rule in raw if rule.get("type") == "required_status_checks"
+                         for check in (rule.get("parameters") or {}).get("required_status_checks", [])
+                         if isinstance(check, dict) and check.get("context"))
+
+        found: list[tuple[str, ...]] = []
+        for url, parser in ((f"/repos/{full_name}/rules/branches/{quote(branch)}", parse_rules),
+                            (f"/repos/{full_name}/branches/{quote(branch)}/protection/required_status_checks", parse)):
+            try:
+                with translated(f"read the branch rules of {branch}"):
+                    found.append(self._get(full_name, url, None, parser))
+            except Permanent:
+                continue
+        if not found:
             return None
+        return tuple(dict.fromkeys(name for names in found for name in names))
 
     def set_check(self, full_name: str, sha: str, report: CheckReport) -> None:
         """A check run with annotations (GitHub takes at most MAX_ANNOTATIONS per request; the summary lists

@@ -144,6 +144,13 @@ class LocalForge:
         present = list(self._load(full_name, number)["pull"]["labels"])
         self._update(full_name, number, labels=present + [x for x in dict.fromkeys(labels) if x not in present])
 
+    def request_review(self, full_name: str, number: int, reviewers: Sequence[str], assignees: Sequence[str]) -> None:
+        record = self._load(full_name, number)
+        asked = record.setdefault("review", {"reviewers": [], "assignees": []})
+        asked["reviewers"] = list(dict.fromkeys([*asked["reviewers"], *reviewers]))
+        asked["assignees"] = list(dict.fromkeys([*asked["assignees"], *assignees]))
+        self._save(full_name, record)
+
     def remove_label(self, full_name: str, number: int, label: str) -> None:
         present = self._load(full_name, number)["pull"]["labels"]
         self._update(full_name, number, labels=[x for x in present if x != label])

@@ -39,6 +39,9 @@ class Pull:
     merge_commit_sha: str | None = None
     merged_by: str | None = None
     labels: list[str] = field(default_factory=list)
+    requested_reviewers: list[str] = field(default_factory=list)  #: logins
+    requested_teams: list[str] = field(default_factory=list)  #: team slugs
+    assignees: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -109,6 +112,8 @@ class Repo:
     statuses: list[Status] = field(default_factory=list)
     permissions: dict[str, str] = field(default_factory=dict)
     required_checks: dict[str, list[str]] = field(default_factory=dict)
+    #: required checks from repository rulesets, by branch (read without `administration` permission)
+    ruleset_checks: dict[str, list[str]] = field(default_factory=dict)
     installation_id: int = 1
     issues: dict[int, Issue] = field(default_factory=dict)  #: plain issues by number
 
@@ -200,6 +205,11 @@ class State:
     def set_required_checks(self, full_name: str, branch: str, names: list[str]) -> None:
         with self.lock:
             self.repo(full_name).required_checks[branch] = list(names)
+
+    def set_ruleset_checks(self, full_name: str, branch: str, names: list[str]) -> None:
+        """A repository ruleset requiring `names` on `branch` (GitHub's newer branch rules)."""
+        with self.lock:
+            self.repo(full_name).ruleset_checks[branch] = list(names)
 
     def open_pull(self, full_name: str, head: str, base: str, title: str, body: str = "",
                   user: str = BOT_LOGIN, draft: bool = False) -> Pull:

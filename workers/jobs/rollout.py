@@ -22,14 +22,20 @@ from bot.rollout.state import campaign_state, categories_to_start
 from bot.rollout.verdict import Verdict, judge
 from workers.contract import MIGRATE_CATEGORY, START_CAMPAIGN, Job
 from workers.jobs import DEFAULTS, CampaignFile, JobConfig, Outcome, follow_up
-from workers.jobs.dashboard import report_broken_campaign, update_campaign_dashboard, update_dashboards
+from workers.jobs.dashboard import (
+    merges_allowed_now,
+    report_broken_campaign,
+    update_campaign_dashboard,
+    update_dashboards,
+)
 from workers.jobs.revert import open_revert
 from workers.jobs.tick import TickReads, forget, remember_quiet, unchanged_since_quiet
 
 log = logging.getLogger(__name__)
 
-#: every bot branch, all campaigns
-BOT_PREFIX = f"{markers.BRANCH_PREFIX}/"
+#: list every PR and keep those shaped like a bot branch: campaigns choose their branch prefix, and GitHub
+#: filters heads only by exact name, so the listing costs the same as one filtered by prefix
+BOT_PREFIX = ""
 
 
 @dataclass
@@ -53,22 +59,29 @@ class Context:
         return self.campaigns.get(campaign_id)
 
     def campaign_pulls(self, campaign_id: str) -> list[PullInfo]:
-        prefix = markers.campaign_branch_prefix(campaign_id)
+        file = self.campaign(campaign_id)
+        branch_prefix = file.campaign.pulls.branch_prefix if file else markers.BRANCH_PREFIX
+        prefix = markers.campaign_branch_prefix(campaign_id, branch_prefix)
         return [p for p in self.pulls if p.head_ref.startswith(prefix)]
 
     def campaign_of(self, pull: PullInfo) -> CampaignFile | None:
-        """The campaign whose branch `pull` is on; None for another branch, an unreadable campaign or a
-        stopped one (`enabled: false`: its PRs are left as they are, as when its file is deleted)."""
+        """The campaign whose branch `pull` is on (its prefix too); None for another branch, an unreadable
+        campaign or a stopped one (`enabled: false`: its PRs are left as they are, as when its file is deleted)."""
         parsed = markers.parse_branch(pull.head_ref)
         file = self.campaign(parsed[0]) if parsed else None
-        return file if file is not None and file.campaign.enabled else None
+        if file is None or not file.campaign.enabled:
+            return None
+        return file if markers.has_prefix(pull.head_ref, file.campaign.pulls.branch_prefix) else None
 
 
 def make_context(forge: Forge, repo: str, config: JobConfig = DEFAULTS) -> Context:
     """Two reads shared by everything a job looks at: the repository and every bot PR in it."""
     info = forge.repo(repo)
-    pulls = forge.list_pulls(repo, BOT_PREFIX, state="all")
-    return Context(forge, info, pulls, config)
+    return Context(forge, info, _bot_shaped(forge.list_pulls(repo, BOT_PREFIX, state="all")), config)
+
+
+def _bot_shaped(pulls: list[PullInfo]) -> list[PullInfo]:
+    return [p for p in pulls if markers.parse_branch(p.head_ref) is not None]
 
 
 def _read_campaigns(forge: Forge, repo: RepoInfo, glob: str,
@@ -154,6 +167,9 @@ def _execute(ctx: Context, pull: PullInfo, actions: Sequence[act.Action]) -> Non
         elif isinstance(action, act.Close):  # `pull` was re-read just before deciding
             forge.edit_pull(repo, number, state="closed")
         elif isinstance(action, act.Merge):
+            if not _merge_allowed(ctx, pull):
+                ctx.done.append(f"merge deferred #{number}")  # not quiet: the next tick judges again
+                continue
             if not _merge(ctx, pull, action):
                 continue
         elif isinstance(action, act.OpenRevert):
@@ -164,6 +180,15 @@ def _execute(ctx: Context, pull: PullInfo, actions: Sequence[act.Action]) -> Non
             forge.upsert_comment(repo, number, markers.comment_marker(comment.concern), comment.body)
         ctx.done.append(f"{type(action).__name__.lower()} #{number}")
         log.info("rollout action", extra={"repo": repo, "pull": number, "action": repr(action)[:200]})
+
+
+def _merge_allowed(ctx: Context, pull: PullInfo) -> bool:
+    """A category PR merges only while its campaign is not paused and inside its schedule window;
+    revert PRs always may (they repair the default branch)."""
+    file = ctx.campaign_of(pull)
+    if file is None or act.is_revert(pull):
+        return True
+    return merges_allowed_now(ctx.forge, ctx.repo.full_name, file.campaign)
 
 
 def _merge(ctx: Context, pull: PullInfo, action: act.Merge) -> bool:
@@ -238,7 +263,7 @@ def reconcile_repo(forge: Forge, repo: str, config: JobConfig = DEFAULTS) -> Out
             _judge_pull(ctx, pull, pull.head_sha)
         if latest is not None:
             _judge_merge(ctx, latest, latest.merge_commit_sha or "")
-        ctx.pulls = forge.list_pulls(repo, BOT_PREFIX, state="all") if ctx.done else ctx.pulls
+        ctx.pulls = _bot_shaped(forge.list_pulls(repo, BOT_PREFIX, state="all")) if ctx.done else ctx.pulls
         for job in _follow_ups(ctx, file, None):
             due.append(job)
             ctx.done.append(f"start {campaign_id}")
