@@ -71,6 +71,18 @@ def parse_marker(body: str | None) -> PullMarker | None:
     return None
 
 
+def owned_by_bot(*, repo: str, head_repo: str, author: str, bot_login: str, body: str | None) -> bool:
+    """A PR is the bot's only when all three hold: its head repository is the base repository `repo`, its
+    author is `bot_login`, and its body carries a PR marker. Anything else is a human's, whatever the branch."""
+    return bool(repo) and head_repo == repo and bool(bot_login) and author == bot_login \
+        and parse_marker(body) is not None
+
+
+def is_bot_comment(body: str | None) -> bool:
+    """The body carries one of the bot's hidden markers (its replies and dashboards always do)."""
+    return "<!-- migration-bot:" in (body or "")
+
+
 def comment_marker(concern: str) -> str:
     """Hidden tag that identifies the bot's comment for one concern, so it is edited, not re-posted."""
     return f"<!-- migration-bot:comment {json.dumps({'concern': concern})} -->"

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.forge.base import (
     CheckResult,
+    CommentInfo,
     CommitInfo,
     Forge,
     ForgeError,
@@ -14,14 +15,15 @@ from bot.forge.base import (
     PullInfo,
     RepoInfo,
     Retryable,
+    is_bot_pull,
 )
 
 if TYPE_CHECKING:
     from bot.forge.github import GitHubForge
     from bot.forge.local import LocalForge
 
-__all__ = ["CheckResult", "CommitInfo", "Forge", "ForgeError", "GitHubForge", "IssueInfo", "LocalForge", "Permanent",
-           "PullInfo", "RepoInfo", "Retryable"]
+__all__ = ["CheckResult", "CommentInfo", "CommitInfo", "Forge", "ForgeError", "GitHubForge", "IssueInfo", "LocalForge", "Permanent",
+           "PullInfo", "RepoInfo", "Retryable", "is_bot_pull"]
 
 
 def __getattr__(name: str) -> Any:

@@ -2,7 +2,10 @@
 
 Only new comments count (`issue_comment.created`), as with Dependabot: editing an old comment into a
 command, or a typo fix in one, must not run it (again). Comments by bots are ignored, so the bot's own
-replies (which list the commands) can never trigger it, nor can two bots talk each other into a loop.
+replies (which list the commands) can never trigger it, nor can two bots talk each other into a loop; in
+token mode the bot is a plain user, so a comment by the login it answers to, or carrying its hidden
+marker, is ignored too. A PR whose description has no bot marker is not the bot's: no job. (The job
+checks the rest of "whose PR is it", the author and the head repository, which the payload lacks.)
 """
 
 from __future__ import annotations
@@ -33,8 +36,12 @@ def issue_comment_created(payload: Mapping[str, Any], settings: Settings) -> lis
     repo = (payload.get("repository") or {}).get("full_name")
     if not repo or not issue.get("pull_request") or markers.LABEL_BOT not in _label_names(issue):
         return []
+    if markers.parse_marker(str(issue.get("body") or "")) is None:
+        return []
     user = comment.get("user") or {}
     if _is_bot(user) or _is_bot(payload.get("sender")) or not user.get("login"):
+        return []
+    if str(user["login"]).lower() == settings.bot_name.lower() or markers.is_bot_comment(str(comment.get("body"))):
         return []
     commands = parse_commands(str(comment.get("body") or ""), settings.bot_name)
     if not commands or not isinstance(comment.get("id"), int):

@@ -11,12 +11,15 @@ from workers.contract import EVENTS_QUEUE, JUDGE_CHECKS, PULL_CLOSED, Job
 
 
 def _bot_pull(payload: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The PR when it is one of the bot's: a bot branch in the repository itself (not a fork)."""
+    """The PR when it may be one of the bot's: a bot branch in the repository itself (not a fork) with the
+    bot's marker. The job checks the author too (only a worker knows the bot's login)."""
     pull = payload.get("pull_request") or {}
     head = pull.get("head") or {}
     repo = (payload.get("repository") or {}).get("full_name")
     head_repo = (head.get("repo") or {}).get("full_name")
     if not repo or head_repo != repo or markers.parse_branch(head.get("ref") or "") is None:
+        return None
+    if markers.parse_marker(str(pull.get("body") or "")) is None:
         return None
     return pull
 

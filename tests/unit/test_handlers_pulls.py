@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from bot import markers
 from bot.handlers.pulls import ROUTES
 from bot.settings import Settings
 from workers.contract import EVENTS_QUEUE, JUDGE_CHECKS, PULL_CLOSED, Job
@@ -14,21 +15,22 @@ SHA = "f" * 40
 BOT_BRANCH = "migration-bot/mig/core"
 SETTINGS = Settings()
 IDS = {"repo": "o/r", "installation_id": 7}
+MARKED = "summary\n\n" + markers.render_marker(markers.PullMarker("mig", "core", SHA))
 
 
 def payload(action: str, ref: str = BOT_BRANCH, *, state: str = "open", merged: bool = False,
-            head_repo: str = "o/r", review: str | None = None) -> dict[str, Any]:
+            head_repo: str = "o/r", review: str | None = None, body: str = MARKED) -> dict[str, Any]:
     """A trimmed pull_request (or, with `review`, pull_request_review) delivery."""
-    body: dict[str, Any] = {
+    delivery: dict[str, Any] = {
         "action": action,
         "repository": {"full_name": "o/r", "default_branch": "main"},
         "installation": {"id": 7},
-        "pull_request": {"number": 12, "state": state, "merged": merged,
+        "pull_request": {"number": 12, "state": state, "merged": merged, "body": body,
                          "head": {"ref": ref, "sha": SHA, "repo": {"full_name": head_repo}}},
     }
     if review is not None:
-        body["review"] = {"state": review}
-    return body
+        delivery["review"] = {"state": review}
+    return delivery
 
 
 CLOSED = [Job(PULL_CLOSED, {**IDS, "number": 12}, EVENTS_QUEUE)]
@@ -43,6 +45,9 @@ JUDGE = [Job(JUDGE_CHECKS, {**IDS, "sha": SHA}, EVENTS_QUEUE)]
         (("pull_request", "closed"), payload("closed", "migration-bot/mig/core-revert", state="closed"), CLOSED),
         (("pull_request", "closed"), payload("closed", "feature/x", state="closed", merged=True), []),
         (("pull_request", "closed"), payload("closed", state="closed", head_repo="fork/r"), []),
+        (("pull_request", "closed"), payload("closed", state="closed", body="no marker"), []),  # a human's
+        (("pull_request", "synchronize"), payload("synchronize", head_repo="fork/r"), []),
+        (("pull_request", "synchronize"), payload("synchronize", body=""), []),
         (("pull_request", "reopened"), payload("reopened"), JUDGE),
         (("pull_request", "synchronize"), payload("synchronize"), JUDGE),
         (("pull_request", "synchronize"), payload("synchronize", "feature/x"), []),
