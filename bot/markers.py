@@ -51,10 +51,14 @@ class PullMarker:
     category: str
     base_sha: str
     kind: str = "pull"  #: "pull" | "revert"
+    #: the usual branch name and who holds it, when the PR had to use a fresh name ("" when it did not)
+    taken: str = ""
 
 
 def render_marker(marker: PullMarker) -> str:
-    fields = {k: v for k, v in asdict(marker).items() if k != "kind"}
+    fields = {k: v for k, v in asdict(marker).items() if k != "kind" and (k != "taken" or v)}
+    if "taken" in fields:  # free text: braces or an arrow would end the marker early
+        fields["taken"] = re.sub(r"[{}<>]", "", fields["taken"])
     return f"<!-- migration-bot:{marker.kind} {json.dumps(fields, sort_keys=True)} -->"
 
 
@@ -65,7 +69,8 @@ def parse_marker(body: str | None) -> PullMarker | None:
             continue
         try:
             data = json.loads(match["json"])
-            return PullMarker(data["campaign"], data["category"], data["base_sha"], match["kind"])
+            return PullMarker(data["campaign"], data["category"], data["base_sha"], match["kind"],
+                              str(data.get("taken") or ""))
         except (ValueError, KeyError, TypeError):
             return None
     return None

@@ -28,6 +28,7 @@ _SPARK = "▁▂▃▄▅▆▇█"
 FINISHED_LINE = "**Finished**: every category merged or skipped."
 PAUSED_LINE = "**Paused**: a merged category broke the default branch; its revert PR is open or merged."
 RUNNING_LINE = "**In progress**: {done} of {total} categories done."
+TAKEN_LINE = "- `{category}`: the branch {taken} is someone else's; the bot's PR #{number} is on `{branch}`."
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[P
     lines = [_headline(state), "", "| # | Category | Status | PR | Files | References removed | Left in its files |",
              "|---|---|---|---|---|---|---|"]
     lines += [_row(i, c, by_number, facts.get(c.name, PullFacts())) for i, c in enumerate(state.categories, 1)]
+    lines += _taken(state, by_number)
     lines += ["", "### Progress", "", _progress(data.history), "",
               f"Campaign `{campaign.id}`. This issue is kept up to date by the migration bot; edits are overwritten.",
               "", markers.dashboard_marker(campaign.id), render_data(data)]
@@ -139,6 +141,18 @@ def _headline(state: CampaignState) -> str:
     done = sum(c.status in (CategoryStatus.MERGED, CategoryStatus.SKIPPED, CategoryStatus.EMPTY)
                for c in state.categories)
     return RUNNING_LINE.format(done=done, total=len(state.categories))
+
+
+def _taken(state: CampaignState, by_number: Mapping[int, PullInfo]) -> list[str]:
+    """Lines for the categories whose usual branch someone else holds (the PR's marker remembers who)."""
+    lines = []
+    for category in state.categories:
+        pull = by_number.get(category.pull_number) if category.pull_number is not None else None
+        marker = markers.parse_marker(pull.body) if pull else None
+        if pull is not None and marker is not None and marker.taken:
+            lines.append(TAKEN_LINE.format(category=category.name, taken=marker.taken, number=pull.number,
+                                           branch=pull.head_ref))
+    return ["", "### Branches taken", "", *lines] if lines else []
 
 
 def _row(index: int, category: CategoryState, by_number: Mapping[int, PullInfo], facts: PullFacts) -> str:

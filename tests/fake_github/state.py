@@ -225,10 +225,12 @@ class State:
             return pull
 
     def fork(self, full_name: str, owner: str) -> str:
-        """A fork of `full_name` owned by `owner` (a copy of its bare repository); returns the fork's name."""
+        """A fork of `full_name` owned by `owner` (a copy of its bare repository, made once); its name."""
         with self.lock:
             origin = self.repo(full_name)
             fork_name = f"{owner}/{origin.name}"
+            if fork_name in self.repos:
+                return fork_name
             path = self.root / owner / f"{origin.name}.git"
             bare.git(origin.bare, "clone", "--quiet", "--bare", str(origin.bare), str(path))
             self.repos[fork_name] = Repo(owner, origin.name, self.next_id(), path, origin.default_branch, now(),
