@@ -15,9 +15,12 @@ import pytest
 
 from bot import markers
 from bot.forge.base import is_bot_pull
+from bot.forge.github import GitHubForge
 from bot.handlers import checks
 from bot.settings import Settings
 from tests.fake_github import bare
+from tests.fake_github.builders_checks import APP_SLUG
+from tests.fake_github.fixtures import APP_ID, AppKey
 from tests.fake_github.server import FakeGitHub
 from tests.fake_github.state import BOT_LOGIN
 from tests.payloads.build import build
@@ -217,3 +220,20 @@ def test_commands_on_foreign_pulls_are_not_recovered(world: World, tmp_path: Pat
     foreign = world.open_foreign_pull(kind)
     world.fake.create_comment(REPO, foreign.number, "@migration-bot merge", "alice")
     assert reconcile_commands(world, tmp_path) == []
+
+
+# -- who the bot is: read once per forge -----------------------------------------------------------------------
+
+def test_the_apps_login_comes_from_get_app_once(fake_github: FakeGitHub, github_app_key: AppKey) -> None:
+    fake_github.create_repo(REPO)
+    settings = Settings(app_id=APP_ID, private_key=github_app_key.private_pem, api_url=fake_github.api_url)
+    forge = GitHubForge(settings, fake_github.repo(REPO).installation_id)
+    assert forge.bot_login() == forge.bot_login() == f"{APP_SLUG}[bot]"
+    assert fake_github.count("GET /app") == 1 and fake_github.count("GET /user") == 0
+
+
+def test_the_tokens_login_comes_from_get_user_once(fake_github: FakeGitHub) -> None:
+    fake_github.add_token("ghp_someone", "someone")
+    forge = GitHubForge(Settings(token="ghp_someone", api_url=fake_github.api_url), None)
+    assert forge.bot_login() == forge.bot_login() == "someone"
+    assert fake_github.count("GET /user") == 1
