@@ -193,6 +193,7 @@ def test_reconcile_runs_a_command_the_bot_never_reacted_to_once(world: World, tm
     lost = world.fake.create_comment(REPO, own.number, "@migration-bot merge", "alice")  # its task was lost
     world.fake.create_comment(REPO, own.number, "LGTM", "alice")
     world.fake.create_comment(REPO, own.number, "@migration-bot skip", BOT_LOGIN)  # the bot's own, token mode
+    world.fake.create_comment(REPO, own.number, "@migration-bot skip", "renovate[bot]")  # bots never command
 
     [found] = reconcile_commands(world, tmp_path)
     assert found == {"repo": REPO, "number": own.number, "comment_id": lost, "author": "alice",

@@ -5,8 +5,9 @@ open PRs with no reaction from the bot is one that was never carried out. Reconc
 RUN_COMMAND, which checks the author's permission as the webhook path does. Asking twice is harmless:
 every command's effect is find-or-create.
 
-Never taken for a command: the bot's own comments (by its login, or carrying its hidden marker, in token
-mode too), edited comments (only new comments count, as for webhooks) and anything on someone else's PR.
+Never taken for a command, as on the webhook path: the bot's own comments (by its login, or carrying its
+hidden marker, in token mode too), other bots' comments, edited comments (only new comments count) and
+anything on someone else's PR.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def lost_commands(forge: Forge, repo: str, pulls: Sequence[PullInfo], bot_name: 
 
 
 def _verbs(comment: CommentInfo, login: str, bot_name: str) -> list[str]:
-    if comment.author in ("", login) or comment.edited or markers.is_bot_comment(comment.body):
+    if comment.author in ("", login) or comment.author.endswith("[bot]") or comment.edited \
+            or markers.is_bot_comment(comment.body):
         return []
     return list(dict.fromkeys(c.verb.value for c in parse_commands(comment.body, bot_name)))
 
