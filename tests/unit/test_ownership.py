@@ -238,3 +238,23 @@ def test_the_tokens_login_comes_from_get_user_once(fake_github: FakeGitHub) -> N
     forge = GitHubForge(Settings(token="ghp_someone", api_url=fake_github.api_url), None)
     assert forge.bot_login() == forge.bot_login() == "someone"
     assert fake_github.count("GET /user") == 1
+
+
+def test_the_lost_command_search_costs_conditional_reads_only(world: World, tmp_path: Path) -> None:
+    """Per open bot PR one comment list, plus one reaction list per command comment that has reactions;
+    on an idle tick GitHub answers each 304 (not counted against the rate limit)."""
+    for category in ("core", "api"):
+        own = world.open_bot_pull(category)
+        world.check(own.head_sha, None)  # pending: nothing to do
+        taken = world.fake.create_comment(REPO, own.number, "@migration-bot help", "alice")
+        world.fake.find_comment(taken)[1].reactions.append((BOT_LOGIN, "+1"))  # type: ignore[index]
+        world.fake.create_comment(REPO, own.number, "LGTM", "alice")
+    config = JobConfig(workdir=tmp_path)
+    rollout_jobs.reconcile_repo(world.forge, REPO, config)
+    before = len(world.fake.requests)
+    assert rollout_jobs.reconcile_repo(world.forge, REPO, config) == Outcome([])
+    reads = [r for r in world.fake.requests[before:] if "/comments" in r.operation]
+    assert sorted(r.operation for r in reads) == sorted(
+        ["GET /repos/{owner}/{repo}/issues/{issue_number}/comments"] * 2
+        + ["GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"] * 2)
+    assert {r.status for r in reads} == {304}
