@@ -172,7 +172,8 @@ class GitHubForge:
             with translated("read the bot's own login"):
                 if isinstance(self._auth, Auth.AppInstallationAuth):
                     settings = self._settings
-                    app = GithubIntegration(base_url=settings.api_url, retry=None,
+                    app = GithubIntegration(base_url=settings.api_url, retry=None, seconds_between_requests=None,
+                                            seconds_between_writes=None,
                                             auth=Auth.AppAuth(settings.app_id or 0, settings.private_key or ""))
                     self._login = f"{app.get_app().slug}[bot]"
                 else:
