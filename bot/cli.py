@@ -23,7 +23,7 @@ from bot.campaign.load import CampaignError, load_campaign, unmatched_globs
 from bot.campaign.spec import Campaign, Category
 from bot.engine.apply import apply_rules, write_results
 from bot.engine.codemods import needles
-from bot.engine.plan import mentioning, plan_campaign
+from bot.engine.plan import mentioning, plan_campaign, rule_counts
 from bot.engine.report import render_summary
 from bot.engine.results import FileResult, FindingKind, Outcome
 from bot.engine.tree import DirectoryTree
@@ -134,6 +134,8 @@ def run_plan(args: argparse.Namespace) -> int:
     else:
         for renderable in terminal.plan_view(plan):
             terminal.console().print(renderable)
+    for renderable in terminal.rules_view(rule_counts(campaign, tree)):
+        terminal.console(stderr=args.json).print(renderable)  # with --json, stdout carries only the JSON
     return EXIT_OK
 
 
@@ -143,6 +145,7 @@ def run_apply(args: argparse.Namespace) -> int:
     wanted = _category(campaign, args.category) if args.category else None
     paths = [p for p in tree.paths() if _in_scope(campaign, p, wanted)]
     candidates = mentioning(tree, paths, needles(campaign.rules))
+    counts = rule_counts(campaign, tree, candidates)  # before the rewrite: what each rule matches
     with terminal.progress(len(candidates), "applying") as progress:
         results = apply_rules(campaign, tree, candidates, jobs=args.jobs, user_root=tree.root,
                               progress=progress)
@@ -151,7 +154,7 @@ def run_apply(args: argparse.Namespace) -> int:
     else:
         write_results(tree.root, results)
     console = terminal.console(stderr=args.diff)  # with --diff, stdout carries only the diff
-    for renderable in terminal.apply_view(results, written=not args.diff):
+    for renderable in [*terminal.apply_view(results, written=not args.diff), *terminal.rules_view(counts)]:
         console.print(renderable)
     return EXIT_FINDINGS if any(_needs_human(r) for r in results) else EXIT_OK
 
