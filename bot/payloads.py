@@ -153,6 +153,7 @@ class HeadRef(_Fields):
 class Pull(_Fields):
     number: int
     state: str | None = None
+    body: str | None = None  #: carries the bot's hidden marker on the bot's own PRs
     head: HeadRef | None = None
     user: User | None = None
 
@@ -174,6 +175,7 @@ class Issue(_Fields):
     number: int
     pull_request: dict[str, Any] | None = None  #: present (an object) only when the issue is a PR
     labels: list[Label] | None = None
+    body: str | None = None
 
     @property
     def label_names(self) -> set[str]:
