@@ -28,7 +28,9 @@ def issue_comment_created(payload: Mapping[str, Any], settings: Settings) -> lis
     issue, comment = event.issue, event.comment
     if not event.repo or issue is None or comment is None:
         return []
-    if not issue.pull_request or markers.parse_marker(issue.body or "") is None:
+    if not issue.pull_request or markers.LABEL_BOT not in issue.label_names:
+        return []
+    if markers.parse_marker(issue.body or "") is None:
         return []
     user = comment.user
     if user is None or not user.login or user.is_bot or (event.sender is not None and event.sender.is_bot):
