@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = [
     "CheckRunEvent", "CheckSuiteEvent", "CommentEvent", "Event", "InstallationReposEvent", "PayloadError", "PingEvent",
-    "PullEvent", "PushEvent", "StatusEvent", "WorkflowRunEvent", "read",
+    "IssueEditedEvent", "PullEvent", "PushEvent", "StatusEvent", "WorkflowRunEvent", "read",
 ]
 
 #: errors quoted in a PayloadError's text at most; the rest are counted
@@ -191,6 +191,21 @@ class Comment(_Fields):
 class CommentEvent(Event):
     issue: Issue | None = None
     comment: Comment | None = None
+    sender: User | None = None
+
+
+class TextChange(_Fields):
+    from_: str | None = Field(default=None, alias="from")
+
+
+class IssueChanges(_Fields):
+    body: TextChange | None = None
+    title: TextChange | None = None
+
+
+class IssueEditedEvent(Event):
+    issue: Issue | None = None
+    changes: IssueChanges | None = None
     sender: User | None = None
 
 
