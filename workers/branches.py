@@ -44,16 +44,16 @@ def claim_branch(forge: Forge, repo: str, clone: Path, branch: str, auth: gitops
 
 def _holder(forge: Forge, repo: str, clone: Path, name: str, auth: gitops.GitAuth) -> str | None:
     """Who holds `name` ("@login's #12", "commits by x@y"); None when the bot may push there."""
+    try:
+        if gitops.remote_branch_sha(clone, name, auth) is None:
+            return None  # no branch, no PR on it (GitHub closes a PR whose head branch is deleted): free
+        foreign = gitops.foreign_commits(clone, gitops.fetch(clone, name, auth))
+    except gitops.GitError as error:
+        raise Retryable(f"could not read the branch {name}: {error}", after_s=5) from None
     login = forge.bot_login()
     for pull in forge.branch_pulls(repo, name):
         if not is_bot_pull(pull, repo, login):
             return f"@{pull.author}'s #{pull.number}"
-    try:
-        if gitops.remote_branch_sha(clone, name, auth) is None:
-            return None
-        foreign = gitops.foreign_commits(clone, gitops.fetch(clone, name, auth))
-    except gitops.GitError as error:
-        raise Retryable(f"could not read the branch {name}: {error}", after_s=5) from None
     if not foreign:
         return None
     return "commits by " + ", ".join(dict.fromkeys(stamp.author_email for stamp in foreign))
