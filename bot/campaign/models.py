@@ -233,9 +233,12 @@ class ValidationModel(_Model):
     tests: str | None = spec.Validation.tests
     baseline: bool = spec.Validation.baseline
     timeout: int = Field(default=spec.Validation.timeout, gt=0)
+    rollback: Annotated[spec.Rollback, Field(strict=False)] = spec.Validation.rollback
+    max_runs: int = Field(default=spec.Validation.max_runs, ge=1)
 
     def to_spec(self) -> spec.Validation:
-        return spec.Validation(tests=self.tests, baseline=self.baseline, timeout=self.timeout)
+        return spec.Validation(tests=self.tests, baseline=self.baseline, timeout=self.timeout,
+                               rollback=self.rollback, max_runs=self.max_runs)
 
 
 class RolloutModel(_Model):

@@ -23,6 +23,14 @@ class OnFailure(StrEnum):
     KEEP = "keep"
 
 
+class Rollback(StrEnum):
+    """What happens when a category's tests newly fail."""
+
+    FILES = "files"  #: find the files whose migration breaks them, roll those back, open the PR with the rest
+    CATEGORY = "category"  #: the whole category becomes a draft PR
+    NONE = "none"  #: the same draft PR, and the bot does not look for culprits
+
+
 class MergeMethod(StrEnum):
     SQUASH = "squash"
     MERGE = "merge"
@@ -98,6 +106,9 @@ class Validation:
     tests: str | None = None
     baseline: bool = True
     timeout: int = 600
+    rollback: Rollback = Rollback.FILES
+    #: test runs the culprit search may use; past it the category is a draft PR that says why
+    max_runs: int = 40
 
 
 @dataclass(frozen=True)

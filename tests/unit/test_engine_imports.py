@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ("bot.engine.plan", "bot.engine.apply", "bot.engine.validate", "bot.engine.report",
-          "bot.engine.codemods", "bot.engine.references", "bot.engine.tree")
+          "bot.engine.codemods", "bot.engine.references", "bot.engine.tree", "bot.engine.culprits")
 FORBIDDEN = ("flask", "celery", "redis", "github", "kombu", "werkzeug", "requests",
              "bot.testrun", "bot.gitops", "bot.forge", "bot.app", "bot.cli", "workers")
 
