@@ -27,9 +27,9 @@ from bot.engine.plan import mentioning, plan_campaign
 from bot.engine.report import render_summary
 from bot.engine.results import FileResult, FindingKind, Outcome
 from bot.engine.tree import DirectoryTree
-from bot.engine.validate import validate_category
+from bot.engine.validate import remaining_references, validate_category
 from bot.gitops import GitError, changed_files, head_sha, temporary_worktree
-from bot.testrun import compare_tests, is_test_file
+from bot.testrun import TestSetup, compare_tests
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REPO = 0, 1, 2, 3
 _HUMAN_KINDS = (FindingKind.UNMAPPABLE_CALL, FindingKind.PARSE_ERROR, FindingKind.CODEMOD_ERROR)
@@ -87,9 +87,13 @@ def _parser() -> argparse.ArgumentParser:
     _common(validate)
     validate.add_argument("--category", required=True)
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
+    validate.add_argument("--sandbox", action="store_true",
+                          help="run the tests in the bubblewrap sandbox (default: a plain subprocess)")
     validate.set_defaults(func=run_validate)
     demo = sub.add_parser("demo", help="build the sample repository and run the whole local pipeline")
     demo.add_argument("--dest", help="folder for the sample repository (default: a temporary one)")
+    demo.add_argument("--sandbox", action="store_true",
+                      help="run the sample's tests in the bubblewrap sandbox (default: a plain subprocess)")
     demo.set_defaults(func=run_demo)
     status = sub.add_parser("status", help="a campaign's categories, PRs, paused/finished, read from GitHub")
     status.add_argument("campaign", help="campaign id (or its file's path in the repository)")
@@ -157,18 +161,16 @@ def run_validate(args: argparse.Namespace) -> int:
     head_sha(work.root)  # a clear error when this is not a git checkout
     changed = {p for p in changed_files(work.root)
                if _in_scope(campaign, p, category) and (work.root / p).is_file()}
+    setup = TestSetup.local(args.sandbox)
     with temporary_worktree(work.root, "HEAD") as head:
         results = _current_results(campaign, DirectoryTree(head), work, category, changed)
         tests = None
-        test_files = sorted(r.path for r in results if r.changed and is_test_file(r.path))
-        if campaign.validate.tests and test_files:
-            tests = compare_tests(campaign.validate.tests, test_files, work.root, campaign.validate.timeout,
-                                  baseline_cwd=head if campaign.validate.baseline else None)
+        if campaign.validate.tests:
+            print(f"migration-bot: running the tests ({setup.runner.mode})", file=sys.stderr)
+            tests = compare_tests(campaign.validate, [r.path for r in results if r.changed], after=work.root,
+                                  before=head, setup=setup)
     plan = plan_campaign(campaign, work)
-    remaining = {c.name: c.references for c in plan.categories}
-    if plan.unassigned_references:
-        remaining["(unassigned)"] = plan.unassigned_references
-    report = validate_category(campaign, category.name, results, tests, remaining)
+    report = validate_category(campaign, category.name, results, tests, remaining_references(plan))
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
@@ -202,7 +204,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
     console = terminal.console()
     console.print("Building the sample repository and running the campaign through the local pipeline...")
-    result = demo(Path(args.dest)) if args.dest else demo()
+    how = "in the bubblewrap sandbox" if args.sandbox else "as a plain subprocess (--sandbox to opt in)"
+    console.print(f"The sample's tests run {how}, in a venv of their own made by validate.setup.")
+    result = demo(Path(args.dest) if args.dest else None, sandboxed=args.sandbox)
     sample = result.sample
     per_folder = ", ".join(f"{folder} {n}" for folder, n in sample.imports_per_folder.items())
     console.print(f"Sample repository: {result.repository} ({sample.total_imports} deprecated imports: {per_folder})")

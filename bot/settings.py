@@ -18,6 +18,10 @@ MIGRATION_BOT_MAX_BODY            26214400 (25 MiB, GitHub's cap) largest webhoo
 MIGRATION_BOT_EAGER               false                           run tasks in-process (the offline demo)
 MIGRATION_BOT_WORKDIR             the system temp directory       root for the per-task temporary clones
 MIGRATION_BOT_RECONCILE_SECONDS   300                             period of the reconcile beat task
+MIGRATION_BOT_SANDBOX             bwrap                           how workers run a repository's code: ``bwrap``
+                                                                  (bubblewrap sandbox; without a usable bwrap no
+                                                                  repository code runs) or ``none`` (a plain
+                                                                  subprocess: trusted single-tenant installs only)
 PROMETHEUS_MULTIPROC_DIR          (none)                          prometheus-client's multi-process directory
 ================================  ==============================  ==================================================
 
@@ -36,6 +40,7 @@ from pathlib import Path
 MAX_BODY_DEFAULT = 25 * 1024 * 1024
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
+SANDBOX_MODES = ("bwrap", "none")  #: bot.sandbox.MODES
 
 
 class SettingsError(ValueError):
@@ -63,6 +68,7 @@ class Settings:
     workdir: str = field(default_factory=tempfile.gettempdir)
     reconcile_seconds: int = 300
     prometheus_multiproc_dir: str | None = None
+    sandbox: str = "bwrap"  #: "bwrap" or "none" (see bot.sandbox)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -87,6 +93,7 @@ class Settings:
             workdir=_directory(env, "MIGRATION_BOT_WORKDIR"),
             reconcile_seconds=_positive_int(env, "MIGRATION_BOT_RECONCILE_SECONDS", 300),
             prometheus_multiproc_dir=_optional_directory(env, "PROMETHEUS_MULTIPROC_DIR"),
+            sandbox=_choice(env, "MIGRATION_BOT_SANDBOX", cls.sandbox, SANDBOX_MODES),
         )
 
     def require_webhook_secret(self) -> bytes:
@@ -156,6 +163,13 @@ def _positive_int(env: Mapping[str, str], variable: str, default: int) -> int:
     if not raw.strip().isdigit() or int(raw) <= 0:
         raise SettingsError(variable, f"must be a positive integer, got {raw!r}")
     return int(raw)
+
+
+def _choice(env: Mapping[str, str], variable: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(variable, default).strip().lower()
+    if value not in choices:
+        raise SettingsError(variable, f"must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def _flag(env: Mapping[str, str], variable: str, default: bool) -> bool:

@@ -6,12 +6,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Celery, bootsteps
 from celery.signals import setup_logging
 from kombu import Queue
 
+from bot import sandbox
+from bot.campaign.spec import BROKER_VISIBILITY_TIMEOUT_S
 from bot.handlers import (
     EVENTS_QUEUE,
     JUDGE_CHECKS,
@@ -26,7 +29,7 @@ from bot.logs import configure_logging
 from bot.settings import Settings
 
 #: longer than the longest migration, or Redis hands an unacknowledged task to a second worker mid-run
-VISIBILITY_TIMEOUT_S = 3600
+VISIBILITY_TIMEOUT_S = BROKER_VISIBILITY_TIMEOUT_S  # validate.timeout is bounded by it
 _SETTINGS_ATTR = "migration_bot_settings"
 
 TASK_QUEUES: dict[str, str] = {
@@ -49,6 +52,14 @@ class RequireGithubAuth(bootsteps.Step):
         settings = settings_of(parent.app)
         if not settings.eager:
             settings.require_github_auth()
+        super().__init__(parent, **kwargs)
+
+
+class LogSandboxMode(bootsteps.Step):
+    """Worker start-up step: say how the repositories' code will run (bot.sandbox)."""
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        logging.getLogger(__name__).info("sandbox mode: %s", sandbox.describe_mode())
         super().__init__(parent, **kwargs)
 
 
@@ -91,6 +102,8 @@ def make_celery(settings: Settings) -> Celery:
     )
     setattr(app, _SETTINGS_ATTR, settings)
     app.steps["worker"].add(RequireGithubAuth)
+    app.steps["worker"].add(LogSandboxMode)
+    sandbox.configure(settings.sandbox)  # repositories' venvs live in the user's cache, never in the workdir
     return app
 
 
