@@ -51,10 +51,12 @@ class PullMarker:
     category: str
     base_sha: str
     kind: str = "pull"  #: "pull" | "revert"
+    #: files rolled back out of this PR because their migration broke tests: they need a human
+    needs_human: tuple[str, ...] = ()
 
 
 def render_marker(marker: PullMarker) -> str:
-    fields = {k: v for k, v in asdict(marker).items() if k != "kind"}
+    fields = {k: v for k, v in asdict(marker).items() if k != "kind" and not (k == "needs_human" and not v)}
     return f"<!-- migration-bot:{marker.kind} {json.dumps(fields, sort_keys=True)} -->"
 
 
@@ -65,7 +67,9 @@ def parse_marker(body: str | None) -> PullMarker | None:
             continue
         try:
             data = json.loads(match["json"])
-            return PullMarker(data["campaign"], data["category"], data["base_sha"], match["kind"])
+            raw = data.get("needs_human", [])
+            needs_human = tuple(str(p) for p in raw) if isinstance(raw, list) else ()
+            return PullMarker(data["campaign"], data["category"], data["base_sha"], match["kind"], needs_human)
         except (ValueError, KeyError, TypeError):
             return None
     return None

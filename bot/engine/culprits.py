@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
+
+from bot.engine.validate import ValidationReport
 
 EXCERPT_LINES = 6  #: lines of a failure shown per culprit
 
@@ -66,6 +68,7 @@ class CulpritSearch:
     reason: str = ""  #: why it gave up ("" otherwise)
     candidates: int = 0  #: the changed files searched
     still_failing: tuple[str, ...] = field(default=())  #: tests failing when it stopped
+    rolled_back: bool = False  #: the culprits were taken out of the change (validate.rollback: files)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -80,12 +83,22 @@ class CulpritSearch:
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status.value, "culprits": [c.to_json() for c in self.culprits],
                 "files": list(self.files), "flaky": list(self.flaky), "runs": self.runs,
-                "max_runs": self.max_runs, "reason": self.reason or None, "candidates": self.candidates}
+                "max_runs": self.max_runs, "reason": self.reason or None, "candidates": self.candidates,
+                "bound": self.bound, "rolled_back": self.rolled_back}
 
 
 def lone_culprit_bound(n: int) -> int:
     """Runs to find one file breaking a test on its own among `n`: two per halving, one to confirm, one to check."""
     return 2 * max(n - 1, 0).bit_length() + 2
+
+
+def with_search(report: ValidationReport, search: CulpritSearch, *, roll_back: bool) -> ValidationReport:
+    """`report` carrying `search`; with `roll_back` and culprits found, their files leave the change."""
+    if not (roll_back and search.status is SearchStatus.FOUND):
+        return replace(report, rollback=search)
+    culprits = set(search.files)
+    files = tuple(f for f in report.files if f.path not in culprits)
+    return replace(report, files=files, rollback=replace(search, rolled_back=True))
 
 
 class _Stop(Exception):
