@@ -3,7 +3,8 @@
 Like Renovate's "Dependency Dashboard", one issue per campaign, found by `markers.dashboard_marker`. Its
 body carries its own memory in a hidden JSON marker (the progress history and the categories planned
 empty), so GitHub stays the only store. The issue stays open while the campaign runs and is closed
-once it is finished (every category merged, skipped or empty): a finished campaign needs nobody's eyes,
+once it is finished (every category merged, skipped or empty, and no rolled-back file waiting for a human):
+a finished campaign needs nobody's eyes,
 and a revert after that (not finished any more) reopens it.
 """
 
@@ -28,6 +29,9 @@ _SPARK = "▁▂▃▄▅▆▇█"
 FINISHED_LINE = "**Finished**: every category merged or skipped."
 PAUSED_LINE = "**Paused**: a merged category broke the default branch; its revert PR is open or merged."
 RUNNING_LINE = "**In progress**: {done} of {total} categories done."
+NEEDS_HUMAN_LINE = ("**{count} file(s) need a human**: their migration broke tests, so the bot rolled them back "
+                    "out of their category's PR. The campaign is finished once they are migrated by hand "
+                    "(or their category is skipped).")
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[P
     lines = [_headline(state), "", "| # | Category | Status | PR | Files | References removed | Left in its files |",
              "|---|---|---|---|---|---|---|"]
     lines += [_row(i, c, by_number, facts.get(c.name, PullFacts())) for i, c in enumerate(state.categories, 1)]
+    lines += _needs_human(state, by_number)
     lines += ["", "### Progress", "", _progress(data.history), "",
               f"Campaign `{campaign.id}`. This issue is kept up to date by the migration bot; edits are overwritten.",
               "", markers.dashboard_marker(campaign.id), render_data(data)]
@@ -138,7 +143,20 @@ def _headline(state: CampaignState) -> str:
         return PAUSED_LINE
     done = sum(c.status in (CategoryStatus.MERGED, CategoryStatus.SKIPPED, CategoryStatus.EMPTY)
                for c in state.categories)
-    return RUNNING_LINE.format(done=done, total=len(state.categories))
+    line = RUNNING_LINE.format(done=done, total=len(state.categories))
+    return f"{line}\n\n{NEEDS_HUMAN_LINE.format(count=len(state.needs_human))}" if state.needs_human else line
+
+
+def _needs_human(state: CampaignState, by_number: Mapping[int, PullInfo]) -> list[str]:
+    """The rolled-back files, each with the PR that lists its failing tests."""
+    if not state.needs_human:
+        return []
+    lines = ["", "### Files that need a human", "", "| File | Category | PR |", "|---|---|---|"]
+    for category in state.categories:
+        pull = by_number.get(category.pull_number) if category.pull_number is not None else None
+        link = f"[#{pull.number}]({pull.html_url})" if pull else "-"
+        lines += [f"| `{path}` | `{category.name}` | {link} |" for path in category.needs_human]
+    return lines
 
 
 def _row(index: int, category: CategoryState, by_number: Mapping[int, PullInfo], facts: PullFacts) -> str:
