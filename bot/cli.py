@@ -15,20 +15,22 @@ import difflib
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot import terminal
 from bot.campaign.globs import category_for
 from bot.campaign.load import CampaignError, load_campaign, unmatched_globs
-from bot.campaign.spec import Campaign, Category
+from bot.campaign.spec import Campaign, Category, Rollback
 from bot.engine.apply import apply_rules, write_results
 from bot.engine.codemods import needles
 from bot.engine.plan import mentioning, plan_campaign
 from bot.engine.report import render_summary
 from bot.engine.results import FileResult, FindingKind, Outcome
 from bot.engine.tree import DirectoryTree
-from bot.engine.validate import remaining_references, validate_category
+from bot.engine.validate import TestStatus, ValidationReport, remaining_references, validate_category
 from bot.gitops import GitError, changed_files, head_sha, temporary_worktree
+from bot.rollback import fresh_verdict, roll_back_culprits
 from bot.testrun import TestSetup, compare_tests
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REPO = 0, 1, 2, 3
@@ -89,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
     validate.add_argument("--sandbox", action="store_true",
                           help="run the tests in the bubblewrap sandbox (default: a plain subprocess)")
+    validate.add_argument("--rollback", action="store_true",
+                          help="when tests newly fail, find the files whose migration breaks them, roll them "
+                               "back in the working tree (unless validate.rollback is category) and print them")
     validate.set_defaults(func=run_validate)
     demo = sub.add_parser("demo", help="build the sample repository and run the whole local pipeline")
     demo.add_argument("--dest", help="folder for the sample repository (default: a temporary one)")
@@ -169,13 +174,39 @@ def run_validate(args: argparse.Namespace) -> int:
             print(f"migration-bot: running the tests ({setup.runner.mode})", file=sys.stderr)
             tests = compare_tests(campaign.validate, [r.path for r in results if r.changed], after=work.root,
                                   before=head, setup=setup)
-    plan = plan_campaign(campaign, work)
-    report = validate_category(campaign, category.name, results, tests, remaining_references(plan))
+    report = validate_category(campaign, category.name, results, tests, {})
+    if args.rollback and tests is not None and tests.status is TestStatus.FAILED and tests.new_failures:
+        report = _roll_back(campaign, report, results, work.root, setup)
+    report = replace(report, remaining=remaining_references(plan_campaign(campaign, work)))
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
         _print_markdown(render_summary(report, campaign_title=campaign.title))
-    return EXIT_OK if report.ok else EXIT_FINDINGS
+    rolled_back = report.rollback is not None and bool(report.rollback.culprits)  # files that need a human
+    return EXIT_OK if report.ok and not rolled_back else EXIT_FINDINGS
+
+
+def _roll_back(campaign: Campaign, report: ValidationReport, results: list[FileResult], root: Path,
+               setup: TestSetup) -> ValidationReport:
+    """The culprit search in the working tree; prints what it found to stderr (stdout keeps the report)."""
+    print(f"migration-bot: {len(report.tests.new_failures) if report.tests else 0} test(s) newly fail; "
+          "looking for the files that break them", file=sys.stderr)
+    roll_back = campaign.validate.rollback is not Rollback.CATEGORY
+    report = roll_back_culprits(campaign.validate, report, results, root, setup, roll_back=roll_back)
+    report = fresh_verdict(campaign.validate, report, root, setup)
+    search = report.rollback
+    assert search is not None
+    done = "rolled back in the working tree" if search.rolled_back else "not rolled back"
+    for culprit in search.culprits:
+        together = " (only together)" if len(culprit.files) > 1 else ""
+        print(f"culprit{together}: {', '.join(culprit.files)} ({done}); fails {', '.join(culprit.tests)}",
+              file=sys.stderr)
+    for test in search.flaky:
+        print(f"flaky (not blamed): {test}", file=sys.stderr)
+    print(f"culprit search: {search.status.value}, {search.runs} test run(s) over {search.candidates} file(s) "
+          f"(bound for a lone culprit: {search.bound}; max_runs: {search.max_runs})"
+          + (f": {search.reason}" if search.reason else ""), file=sys.stderr)
+    return report
 
 
 def _current_results(campaign: Campaign, head: DirectoryTree, work: DirectoryTree, category: Category,

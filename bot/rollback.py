@@ -15,8 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.campaign.spec import Rollback, Validation
-from bot.engine.culprits import CulpritSearch, SearchStatus, Trial, find_culprits
-from bot.engine.validate import TestComparison, TestOutcome, TestStatus
+from bot.engine.culprits import CulpritSearch, SearchStatus, Trial, find_culprits, with_search
+from bot.engine.results import FileResult
+from bot.engine.validate import TestComparison, TestOutcome, TestStatus, ValidationReport
 from bot.sandbox import prepare_environment
 from bot.testrun import TestSetup, compare_tests, run_tests
 
@@ -63,6 +64,33 @@ def search_culprits(validation: Validation, failing: Iterable[str], versions: Ma
     log.info("culprit search", extra={"repo": str(repo), "status": search.status.value, "runs": search.runs,
                                       "culprits": list(search.files), "flaky": list(search.flaky)})
     return search
+
+
+def roll_back_culprits(validation: Validation, report: ValidationReport, results: Iterable[FileResult], repo: Path,
+                       setup: TestSetup, *, roll_back: bool, deadline: float | None = None) -> ValidationReport:
+    """`report` with the culprit search for its new test failures; with `roll_back` and culprits found
+    (not every changed file: then nothing would be left), they leave its files and `repo` keeps their
+    unmigrated text; otherwise `repo` is left with every file migrated."""
+    assert report.tests is not None
+    changed = {f.path for f in report.files}
+    versions = {r.path: (r.old_source, r.new_source) for r in results if r.path in changed}
+    search = search_culprits(validation, report.tests.new_failures, versions, repo, setup, deadline=deadline)
+    if search.status is SearchStatus.FOUND and not roll_back:
+        search = replace(search, reason="`validate.rollback` is `category`")
+    elif search.status is SearchStatus.FOUND and set(search.files) == changed:
+        search, roll_back = replace(search, reason="every changed file is a culprit"), False
+    report = with_search(report, search, roll_back=roll_back)
+    if not (report.rollback and report.rollback.rolled_back):
+        write_versions(repo, versions, ())
+    return report
+
+
+def fresh_verdict(validation: Validation, report: ValidationReport, repo: Path, setup: TestSetup) -> ValidationReport:
+    """After a rollback or a flaky failure: the category's tests again on `repo`, against the first baseline."""
+    search, tests = report.rollback, report.tests
+    if search is None or tests is None or not (search.rolled_back or search.status is SearchStatus.FLAKY):
+        return report
+    return replace(report, tests=rerun_after(validation, tests, [f.path for f in report.files], repo, setup))
 
 
 def trial(outcome: TestOutcome) -> Trial:

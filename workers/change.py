@@ -14,7 +14,6 @@ from bot.campaign.load import CampaignError, parse_campaign
 from bot.campaign.spec import BROKER_VISIBILITY_TIMEOUT_S, Campaign, CodemodRule, Rollback
 from bot.engine.apply import apply_rules, write_results
 from bot.engine.codemods.user import codemods_run_by
-from bot.engine.culprits import SearchStatus, with_search
 from bot.engine.plan import plan_campaign
 from bot.engine.results import FileResult
 from bot.engine.tree import DirectoryTree
@@ -26,7 +25,7 @@ from bot.engine.validate import (
     validate_category,
 )
 from bot.forge.base import Permanent
-from bot.rollback import rerun_after, search_culprits, wants_search
+from bot.rollback import fresh_verdict, roll_back_culprits, wants_search
 from bot.sandbox import NoSandbox, SandboxedCodemods
 from bot.testrun import TestSetup, compare_tests
 
@@ -149,25 +148,15 @@ def _search_culprits(clone: Path, base: str, campaign: Campaign, results: Sequen
     """Finds the files whose migration breaks the new failures; with `validate.rollback: files` they
     leave the commit (made again on `base` without them) and the rest's tests run again for the verdict.
     A search that gives up changes nothing: the category stays whole, a draft that says why."""
-    assert report.tests is not None
-    changed = {f.path for f in report.files}
-    versions = {r.path: (r.old_source, r.new_source) for r in results if r.path in changed}
     commit = gitops.head_sha(clone)
+    validation = campaign.validate
     try:
-        search = search_culprits(campaign.validate, report.tests.new_failures, versions, clone, setup,
-                                 deadline=deadline)
-        roll_back = campaign.validate.rollback is Rollback.FILES
-        if search.status is SearchStatus.FOUND and not roll_back:
-            search = replace(search, reason="`validate.rollback` is `category`")
-        elif search.status is SearchStatus.FOUND and set(search.files) == changed:
-            search, roll_back = replace(search, reason="every changed file is a culprit"), False
-        report = with_search(report, search, roll_back=roll_back)
+        report = roll_back_culprits(validation, report, results, clone, setup,
+                                    roll_back=validation.rollback is Rollback.FILES, deadline=deadline)
         if report.rollback is not None and report.rollback.rolled_back:
             gitops.run_git(["reset", "--soft", "--quiet", base], cwd=clone)
             commit = gitops.commit_all(clone, commit_message(campaign, report)) or commit
-        if search.status is SearchStatus.FLAKY or (report.rollback and report.rollback.rolled_back):
-            tests = rerun_after(campaign.validate, report.tests, [f.path for f in report.files], clone, setup)
-            report = replace(report, tests=tests)
+        report = fresh_verdict(validation, report, clone, setup)
     finally:
         gitops.run_git(["reset", "--hard", "--quiet", "HEAD"], cwd=clone)
         gitops.run_git(["clean", "-d", "-x", "--force", "--quiet"], cwd=clone)

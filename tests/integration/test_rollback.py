@@ -7,12 +7,14 @@ its report, checked against the bound for a lone culprit.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from bot import gitops
 from bot.campaign.load import parse_campaign
+from bot.cli import EXIT_FINDINGS, EXIT_OK, main
 from bot.engine.culprits import SearchStatus, lone_culprit_bound
 from bot.engine.report import render_summary
 from bot.engine.validate import TestStatus
@@ -138,3 +140,27 @@ def test_rollback_none_does_not_search(tmp_path: Path, setup: TestSetup) -> None
     change, _ = _change(tmp_path / "repo", setup, Planted(lone=(2,)), rollback="none")
     assert change.report.rollback is None
     assert change.draft and change.report.test_status is TestStatus.FAILED
+
+
+def test_cli_validate_rollback_prints_the_culprits_and_rolls_them_back(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the CLI's venv cache
+    root = tmp_path / "repo"
+    root.mkdir()
+    generate(root, Planted(lone=(6, 23)))
+    campaign = str(root / ".github/migrations/engine-move.yml")
+    assert main(["apply", campaign, "--repo", str(root)]) == EXIT_OK
+    capsys.readouterr()
+    code = main(["validate", campaign, "--repo", str(root), "--category", CATEGORY, "--rollback", "--json"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_FINDINGS  # the rolled-back files need a human
+    report = json.loads(out)
+    assert report["rollback"]["status"] == "found" and report["rollback"]["rolled_back"]
+    assert report["rollback"]["files"] == [module_path(6), module_path(23)]
+    assert report["tests"]["status"] == "passed" and report["totals"]["files_changed"] == MODULES - 2
+    assert f"culprit: {module_path(6)} (rolled back in the working tree); fails tests/test_mod_06.py::test_run" in err
+    runs = report["rollback"]["runs"]
+    assert f"culprit search: found, {runs} test run(s) over 30 file(s) (bound for a lone culprit: 12;" in err
+    assert runs <= 2 * lone_culprit_bound(MODULES) - 1
+    # the working tree: the culprits back to HEAD, the rest still migrated
+    assert set(gitops.changed_files(root)) == {module_path(i) for i in range(MODULES)} - {module_path(6), module_path(23)}
