@@ -230,14 +230,14 @@ def _current_results(campaign: Campaign, head: DirectoryTree, work: DirectoryTre
 def run_demo(args: argparse.Namespace) -> int:
     """Exit 0 when every category got its PR and every planted hard case was reported; else 1."""
     from bot.demo.pipeline import REPO as REPO_DEMO
-    from bot.demo.pipeline import run_demo as demo
+    from bot.demo.pipeline import run_offline_campaign
     from bot.demo.render import campaign_table, hard_case_table, hard_cases
 
     console = terminal.console()
     console.print("Building the sample repository and running the campaign through the local pipeline...")
     how = "in the bubblewrap sandbox" if args.sandbox else "as a plain subprocess (--sandbox to opt in)"
     console.print(f"The sample's tests run {how}, in a venv of their own made by validate.setup.")
-    result = demo(Path(args.dest) if args.dest else None, sandboxed=args.sandbox)
+    result = run_offline_campaign(Path(args.dest) if args.dest else None, sandboxed=args.sandbox)
     sample = result.sample
     per_folder = ", ".join(f"{folder} {n}" for folder, n in sample.imports_per_folder.items())
     console.print(f"Sample repository: {result.repository} ({sample.total_imports} deprecated imports: {per_folder})")

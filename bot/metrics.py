@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -12,6 +12,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+
+from bot.services import services
 
 #: deliveries by event and outcome: queued, duplicate, unsigned, forged, too_large, bad_json, unavailable, error
 DELIVERIES = Counter(
@@ -34,7 +36,7 @@ blueprint = Blueprint("metrics", __name__)
 @blueprint.get("/metrics")
 def metrics() -> Response:
     """The text exposition; under gunicorn with PROMETHEUS_MULTIPROC_DIR set it sums all workers."""
-    multiproc_dir = current_app.extensions["migration_bot"].settings.prometheus_multiproc_dir
+    multiproc_dir = services().settings.prometheus_multiproc_dir
     registry = REGISTRY
     if multiproc_dir:
         registry = CollectorRegistry()

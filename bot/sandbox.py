@@ -42,7 +42,8 @@ BWRAP_PACKAGE = "bubblewrap"  #: the Debian package that ships bwrap
 REPO_MOUNT = "/repo"  #: where the clone is seen inside the sandbox
 VENV_MOUNT = "/venv"  #: where the repository's venv is seen inside the sandbox
 OUT_MOUNT = "/out"  #: a writable folder for reports (JUnit XML) read back by the bot
-CODE_MOUNT = "/bot-code"  #: the bot's own package, read-only, for the codemod child
+CODE_MOUNT = "/bot-code"
+SANDBOX_ID = "1000"  #: the uid/gid inside: not root there, no capabilities (mapped to the worker's own uid)  #: the bot's own package, read-only, for the codemod child
 OUTPUT_CAP = 256 * 1024  #: bytes of output kept (the tail)
 MEMORY_LIMIT = 4 * 1024**3  #: address space per process, bytes
 PROCESS_LIMIT = 512
@@ -138,7 +139,7 @@ class BwrapRunner:
         """The bwrap argv up to (not including) the command."""
         args = [self.bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
-                "--hostname", "sandbox"]
+                "--hostname", "sandbox", "--uid", SANDBOX_ID, "--gid", SANDBOX_ID]
         if not network:
             args.append("--unshare-net")
         for path in _SYSTEM:

@@ -18,6 +18,7 @@ from bot.engine.plan import plan_campaign
 from bot.engine.results import FileResult
 from bot.engine.tree import DirectoryTree
 from bot.engine.validate import (
+    UNASSIGNED,
     TestComparison,
     TestStatus,
     ValidationReport,
@@ -30,6 +31,9 @@ from bot.sandbox import NoSandbox, SandboxedCodemods
 from bot.testrun import TestSetup, compare_tests
 
 log = logging.getLogger(__name__)
+
+__all__ = ["UNASSIGNED", "CategoryChange", "build_change", "commit_message", "load_campaign_text",
+           "planned_files", "remaining_references", "user_codemods"]
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from bot.engine.report import VALIDATION_NOT_PASSED
 from bot.forge.base import Permanent
 from bot.forge.local import LocalForge
 from tests.campaigns import SYSTEM_SETUP, VENV_PYTEST, engine_move
-from workers import jobs
-from workers.locks import ThreadRepoLock
+from workers.jobs import JobConfig
+from workers.jobs import migrate as jobs
 
 pytestmark = pytest.mark.integration
 
@@ -98,8 +98,7 @@ def test_a_new_failure_found_in_the_sandbox_is_in_the_draft_pull_request(
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     forge, sha = _repository(tmp_path / "forge", _campaign())
-    result = jobs.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, "unit", workdir=tmp_path / "work",
-                                   lock=ThreadRepoLock())
+    result = jobs.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, "unit", JobConfig(workdir=tmp_path / "work"))
     branch = markers.branch_name("engine-move", "unit")
     pull = forge.find_pull(REPO, branch)
     assert pull is not None, result
@@ -126,7 +125,7 @@ def test_what_the_hostile_conftest_saw_holds_no_secret(bwrap_worker: None, tmp_p
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     campaign = _campaign().replace(VENV_PYTEST, "python -m pytest -q -s -p no:cacheprovider {files}")
     forge, sha = _repository(tmp_path / "forge", campaign)
-    jobs.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, "unit", workdir=tmp_path / "work", lock=ThreadRepoLock())
+    jobs.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, "unit", JobConfig(workdir=tmp_path / "work"))
     pull = forge.find_pull(REPO, markers.branch_name("engine-move", "unit"))
     assert pull is not None
     assert "conftest saw: [] in" in pull.body  # it ran (-s shows its print in the output tail) and found nothing
@@ -138,7 +137,7 @@ def test_no_sandbox_runs_no_test_and_says_so(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     sandbox.configure("bwrap")
     forge, sha = _repository(tmp_path / "forge", _campaign())
-    jobs.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, "unit", workdir=tmp_path / "work", lock=ThreadRepoLock())
+    jobs.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, "unit", JobConfig(workdir=tmp_path / "work"))
     pull = forge.find_pull(REPO, markers.branch_name("engine-move", "unit"))
     assert pull is not None and pull.draft
     assert "Status: **not_run**: no sandbox on this worker" in pull.body
@@ -152,5 +151,4 @@ def test_a_codemod_rule_without_a_sandbox_fails_its_category(tmp_path: Path, mon
     campaign = _campaign().replace("rules:\n", "rules:\n  - codemod: tools.mods:Upgrade\n", 1)
     forge, sha = _repository(tmp_path / "forge", campaign)
     with pytest.raises(Permanent, match="codemod rule 'tools.mods:Upgrade' cannot run: no sandbox on this worker"):
-        jobs.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, "unit", workdir=tmp_path / "work",
-                              lock=ThreadRepoLock())
+        jobs.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, "unit", JobConfig(workdir=tmp_path / "work"))

@@ -61,6 +61,7 @@ def pytest_sessionstart(session):
         "redis": _connects("127.0.0.1", targets["redis_port"]),
         "github": _connects("127.0.0.1", targets["github_port"]),
         "home": os.environ.get("HOME"),
+        "uid": os.getuid(),
         "bot_files": os.path.exists(targets["workdir_file"]),
     }
     pathlib.Path("findings.json").write_text(json.dumps(found))
@@ -108,6 +109,7 @@ def test_hostile_conftest_sees_no_secret_and_reaches_nothing(
     assert found["redis"] is False and found["github"] is False
     assert found["pids"][0] == 1 and len(found["pids"]) < 10  # its own PID namespace: no worker process
     assert found["home"] == "/tmp/home"
+    assert found["uid"] != 0
     # the same probes from outside the sandbox do reach them: the test would catch a leak
     plain = tmp_path / "plain"
     plain.mkdir()

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.campaign.load import parse_campaign
-from bot.campaign.spec import Campaign
+from bot.campaign.load import CampaignError, parse_campaign
+from bot.campaign.spec import BROKER_VISIBILITY_TIMEOUT_S, MAX_TEST_TIMEOUT, SETUP_TIMEOUT_S, Campaign
 from bot.engine.results import FileResult, Finding, FindingKind, Outcome
 from bot.engine.validate import Counts, TestComparison, TestOutcome, TestStatus, validate_category
 from bot.sandbox import PlainRunner
 from bot.testrun import TestSetup, compare_tests
 from tests.campaigns import PYTEST, SYSTEM_SETUP, engine_move
+from workers.celery_app import VISIBILITY_TIMEOUT_S
 
 
 def campaign_with_tests() -> Campaign:
@@ -152,3 +153,23 @@ def test_baseline_with_real_pytest_only_new_failures_count(campaign: Campaign, t
     assert report.totals["new_test_failures"] == 1
     assert report.to_json()["tests"]["counts"]["after"] == {"collected": 2, "passed": 0, "failed": 2,
                                                           "errors": 0, "skipped": 0}
+
+
+def test_a_timeout_over_the_broker_visibility_timeout_is_a_campaign_error_naming_the_field() -> None:
+    text = engine_move(("unit", 0, "tests/**/*.py"), tests=PYTEST, timeout=MAX_TEST_TIMEOUT + 1)
+    with pytest.raises(CampaignError) as error:
+        parse_campaign(text, source="c.yml")
+    [problem] = error.value.problems
+    assert problem.field == "validate.timeout"
+    assert f"{BROKER_VISIBILITY_TIMEOUT_S} s" in problem.message and "visibility timeout" in problem.message
+    assert 2 * MAX_TEST_TIMEOUT + SETUP_TIMEOUT_S < BROKER_VISIBILITY_TIMEOUT_S
+    assert VISIBILITY_TIMEOUT_S == BROKER_VISIBILITY_TIMEOUT_S
+
+
+def test_setup_and_select_are_read() -> None:
+    text = engine_move(("unit", 0, "tests/**/*.py"), tests=PYTEST, setup=("python -m venv {venv}",),
+                       select="tests/**/test_*.py")
+    validation = parse_campaign(text, source="c.yml").validate
+    assert validation.setup == ("python -m venv {venv}",)
+    assert validation.select == "tests/**/test_*.py"
+    assert parse_campaign(engine_move(("unit", 0, "tests/**/*.py"), tests=PYTEST), source="c.yml").validate.setup is None
