@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.campaign.spec import Rollback, Validation
-from bot.engine.culprits import CulpritSearch, SearchStatus, Trial, find_culprits, with_search
+from bot.engine.culprits import CulpritSearch, SearchStatus, Trial, find_culprits
 from bot.engine.results import FileResult
 from bot.engine.validate import TestComparison, TestOutcome, TestStatus, ValidationReport
 from bot.sandbox import prepare_environment
@@ -91,6 +91,15 @@ def fresh_verdict(validation: Validation, report: ValidationReport, repo: Path, 
     if search is None or tests is None or not (search.rolled_back or search.status is SearchStatus.FLAKY):
         return report
     return replace(report, tests=rerun_after(validation, tests, [f.path for f in report.files], repo, setup))
+
+
+def with_search(report: ValidationReport, search: CulpritSearch, *, roll_back: bool) -> ValidationReport:
+    """`report` carrying `search`; with `roll_back` and culprits found, their files leave the change."""
+    if not (roll_back and search.status is SearchStatus.FOUND):
+        return replace(report, rollback=search)
+    culprits = set(search.files)
+    files = tuple(f for f in report.files if f.path not in culprits)
+    return replace(report, files=files, rollback=replace(search, rolled_back=True))
 
 
 def trial(outcome: TestOutcome) -> Trial:

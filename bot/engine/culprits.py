@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-
-from bot.engine.validate import ValidationReport
 
 EXCERPT_LINES = 6  #: lines of a failure shown per culprit
 
@@ -90,15 +88,6 @@ class CulpritSearch:
 def lone_culprit_bound(n: int) -> int:
     """Runs to find one file breaking a test on its own among `n`: two per halving, one to confirm, one to check."""
     return 2 * max(n - 1, 0).bit_length() + 2
-
-
-def with_search(report: ValidationReport, search: CulpritSearch, *, roll_back: bool) -> ValidationReport:
-    """`report` carrying `search`; with `roll_back` and culprits found, their files leave the change."""
-    if not (roll_back and search.status is SearchStatus.FOUND):
-        return replace(report, rollback=search)
-    culprits = set(search.files)
-    files = tuple(f for f in report.files if f.path not in culprits)
-    return replace(report, files=files, rollback=replace(search, rolled_back=True))
 
 
 class _Stop(Exception):

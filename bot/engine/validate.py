@@ -8,11 +8,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from bot.campaign.spec import Campaign
+from bot.engine.culprits import CulpritSearch
 from bot.engine.references import find_references
 from bot.engine.results import FileResult, Finding, FindingKind, Outcome
 
 if TYPE_CHECKING:
-    from bot.engine.culprits import CulpritSearch
     from bot.engine.plan import Plan
 
 UNASSIGNED = "(unassigned)"  #: the remaining-references key of files no category claims

@@ -213,7 +213,8 @@ def _publish(forge: Forge, repo: str, base: str, sha: str, change: CategoryChang
     """Find-or-create the PR, then bring its body and labels up to date."""
     campaign = change.campaign
     title = f"[migration] {campaign.title}: {change.category}"
-    marker = markers.render_marker(markers.PullMarker(campaign.id, change.category, sha))
+    marker = markers.render_marker(markers.PullMarker(campaign.id, change.category, sha,
+                                                      needs_human=change.needs_human))
     body = render_summary(change.report, campaign_title=campaign.title) + "\n\n" + marker
     fields = {"category": change.category, "branch": branch, "draft": change.draft, "body": body,
               "totals": change.report.totals, "ok": change.report.ok}
