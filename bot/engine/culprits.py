@@ -188,6 +188,7 @@ class _Search:
                              len(self.changed), tuple(sorted(self.failing)))
 
 
+_REDACTED = "[redacted]"  #: what the output's scrubber (bot.engine.report.scrub) puts for a long token
 _SECTION = re.compile(r"^_{3,} (?P<title>.+?) _{3,}$")
 _SUMMARY = re.compile(r"^(FAILED|ERROR) (?P<node>\S+)")
 
@@ -205,7 +206,7 @@ def excerpt(output: str, tests: Iterable[str], lines: int = EXCERPT_LINES) -> st
             return "\n".join(picked)
         for line in text:
             found = _SUMMARY.match(line)
-            if found and found.group("node") == test:
+            if found and _same_title(found.group("node"), test):
                 return line
     return "\n".join([s for s in text if s.strip()][-lines:])
 
@@ -216,8 +217,18 @@ def _section(text: list[str], test: str) -> list[str]:
     titles = {".".join(parts[1:])} if len(parts) > 1 else {f"ERROR collecting {parts[0]}"}
     for i, line in enumerate(text):
         found = _SECTION.match(line)
-        if found and found.group("title") in titles:
+        if found and any(_same_title(found.group("title"), title) for title in titles):
             end = next((j for j in range(i + 1, len(text))
                         if _SECTION.match(text[j]) or text[j].startswith("====")), len(text))
             return text[i + 1:end]
     return []
+
+
+def _same_title(shown: str, title: str) -> bool:
+    """The section title as shown, where the output's scrubber may have replaced long names by [redacted]."""
+    if shown == title:
+        return True
+    if _REDACTED not in shown:
+        return False
+    pattern = ".+".join(re.escape(part) for part in shown.split(_REDACTED))
+    return re.fullmatch(pattern, title) is not None

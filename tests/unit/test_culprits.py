@@ -201,3 +201,13 @@ def test_the_result_as_json() -> None:
     data = world.search(["t::a"]).to_json()
     assert data["status"] == "found" and data["files"] == [FILES[5]] and data["candidates"] == 30
     assert data["culprits"][0]["tests"] == ["t::a"] and "assert 2 == 1" in data["culprits"][0]["excerpt"]
+
+
+def test_the_excerpt_finds_a_section_whose_long_name_was_redacted() -> None:
+    test = "tests/unit/test_stats.py::test_stats_add_up_across_engines_of_one_user"
+    out = _pytest_output([test]).replace("test_stats_add_up_across_engines_of_one_user", "[redacted]")
+    assert excerpt(out, [test]).startswith("E       assert 2 == 1")
+    summary_only = "\n".join(line for line in out.splitlines() if line.startswith(("FAILED", "E ")))
+    assert excerpt(summary_only, [test]) == "FAILED tests/unit/test_stats.py::[redacted] - assert 2 == 1"
+    other = out.replace("[redacted]", "[redacted]_other")  # another test's section: not this one's
+    assert excerpt(other, [test]) == "\n".join([line for line in other.splitlines() if line.strip()][-6:])
