@@ -119,6 +119,8 @@ def generate(root: Path, planted: Planted, *, rollback: str = "files", max_runs:
     for i in range(MODULES):
         files[module_path(i)] = _module(i, planted)
         files[f"tests/test_mod_{i:02d}.py"] = _test(i)
+    # every run (the search's too) leaves a file in the checkout: it must never reach the bot's commit
+    files["conftest.py"] = 'open("scratch.log", "w").write("left by the tests")\n'
     if planted.pair:
         a, b = planted.pair
         files["tests/test_pair.py"] = (f"from pkg import mod_{a:02d}, mod_{b:02d}\n\n\ndef test_both_register():\n"

@@ -158,6 +158,8 @@ def _search_culprits(clone: Path, base: str, campaign: Campaign, results: Sequen
         report = roll_back_culprits(validation, report, results, clone, setup,
                                     roll_back=validation.rollback is Rollback.FILES, deadline=deadline)
         if report.rollback is not None and report.rollback.rolled_back:
+            # only the tracked files the search wrote may reach the commit, nothing the tests left behind
+            gitops.run_git(["clean", "-d", "-x", "--force", "--quiet"], cwd=clone)
             gitops.run_git(["reset", "--soft", "--quiet", base], cwd=clone)
             commit = gitops.commit_all(clone, commit_message(campaign, report)) or commit
         report = fresh_verdict(validation, report, clone, setup)
