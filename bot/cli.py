@@ -97,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=run_validate)
     demo = sub.add_parser("demo", help="build the sample repository and run the whole local pipeline")
     demo.add_argument("--dest", help="folder for the sample repository (default: a temporary one)")
+    demo.add_argument("--serve", action="store_true", help="then serve the campaign's web dashboard on 127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000, help="port for --serve (default: 8000)")
     demo.add_argument("--sandbox", action="store_true",
                       help="run the sample's tests in the bubblewrap sandbox (default: a plain subprocess)")
     demo.set_defaults(func=run_demo)
@@ -251,6 +253,10 @@ def run_demo(args: argparse.Namespace) -> int:
     console.print(f"Branches and PR records are kept in {result.root} for a look.")
     console.print(f"Campaign state: migration-bot status {result.campaign} --repo {REPO_DEMO} --local {result.root}")
     opened = all(c.pull_number is not None for c in result.categories)
+    if args.serve:
+        from bot.web.local import serve_local
+
+        serve_local(result.root, [REPO_DEMO], args.port)
     return EXIT_OK if opened and all(case.reported for case in cases) else EXIT_FINDINGS
 
 
