@@ -1,8 +1,8 @@
 """Per-file rollback on a generated repository of thirty changed files with a real pytest suite.
 
 Each case runs the worker's `build_change` in a real git clone, the tests as real pytest runs (a plain
-subprocess here; `test_sandboxed_validation.py` covers the sandbox). The runs each search used are in
-its report, checked against the bound for a lone culprit.
+subprocess, and once in the workers' bubblewrap sandbox). The runs each search used are in its report,
+checked against the bound for a lone culprit.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import gitops
+from bot import gitops, sandbox
 from bot.campaign.load import parse_campaign
 from bot.cli import EXIT_FINDINGS, EXIT_OK, main
 from bot.engine.culprits import SearchStatus, lone_culprit_bound
 from bot.engine.report import render_summary
 from bot.engine.validate import TestStatus
-from bot.sandbox import PlainRunner
+from bot.sandbox import BwrapRunner, PlainRunner
 from bot.testrun import TestSetup
 from tests.rollback_repo import CATEGORY, MODULES, Planted, generate, module_path
 from workers.change import CategoryChange, build_change
@@ -164,3 +164,14 @@ def test_cli_validate_rollback_prints_the_culprits_and_rolls_them_back(
     assert runs <= 2 * lone_culprit_bound(MODULES) - 1
     # the working tree: the culprits back to HEAD, the rest still migrated
     assert set(gitops.changed_files(root)) == {module_path(i) for i in range(MODULES)} - {module_path(6), module_path(23)}
+
+
+def test_the_search_runs_in_the_workers_sandbox(tmp_path: Path) -> None:
+    assert sandbox.bwrap_problem() is None, f"needs bwrap (Debian package {sandbox.BWRAP_PACKAGE!r})"
+    bwrap = TestSetup(BwrapRunner(), tmp_path / "venvs", setup_timeout=120)
+    change, base = _change(tmp_path / "repo", bwrap, Planted(lone=(17,)))
+    search = change.report.rollback
+    assert search is not None and search.status is SearchStatus.FOUND and search.files == (module_path(17),)
+    assert search.runs <= lone_culprit_bound(MODULES)
+    assert len(_committed(tmp_path / "repo", base)) == MODULES - 1
+    assert change.report.test_status is TestStatus.PASSED and not change.draft
