@@ -30,7 +30,7 @@ from bot.engine.results import FileResult, FindingKind, Outcome
 from bot.engine.tree import DirectoryTree
 from bot.engine.validate import TestStatus, ValidationReport, remaining_references, validate_category
 from bot.gitops import GitError, changed_files, head_sha, temporary_worktree
-from bot.rollback import fresh_verdict, roll_back_culprits
+from bot.rollback import fresh_verdict, roll_back_culprits, search_lines
 from bot.testrun import TestSetup, compare_tests
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REPO = 0, 1, 2, 3
@@ -196,18 +196,9 @@ def _roll_back(campaign: Campaign, report: ValidationReport, results: list[FileR
     roll_back = campaign.validate.rollback is not Rollback.CATEGORY
     report = roll_back_culprits(campaign.validate, report, results, root, setup, roll_back=roll_back)
     report = fresh_verdict(campaign.validate, report, root, setup)
-    search = report.rollback
-    assert search is not None
-    done = "rolled back in the working tree" if search.rolled_back else "not rolled back"
-    for culprit in search.culprits:
-        together = " (only together)" if len(culprit.files) > 1 else ""
-        print(f"culprit{together}: {', '.join(culprit.files)} ({done}); fails {', '.join(culprit.tests)}",
-              file=sys.stderr)
-    for test in search.flaky:
-        print(f"flaky (not blamed): {test}", file=sys.stderr)
-    print(f"culprit search: {search.status.value}, {search.runs} test run(s) over {search.candidates} file(s) "
-          f"(bound for a lone culprit: {search.bound}; max_runs: {search.max_runs})"
-          + (f": {search.reason}" if search.reason else ""), file=sys.stderr)
+    assert report.rollback is not None
+    for line in search_lines(report.rollback):
+        print(line, file=sys.stderr)
     return report
 
 

@@ -129,3 +129,15 @@ def rerun_after(validation: Validation, tests: TestComparison, changed: Iterable
     if again is None or again.after is None:
         return again
     return TestComparison(tests.baseline, again.after, again.files, again.command, again.reason)
+
+
+def search_lines(search: CulpritSearch) -> list[str]:
+    """The search in a few plain lines (the CLI prints them): culprits, flaky tests, runs used and the bound."""
+    done = "rolled back in the working tree" if search.rolled_back else "not rolled back"
+    lines = [f"culprit{' (only together)' if len(c.files) > 1 else ''}: {', '.join(c.files)} ({done}); "
+             f"fails {', '.join(c.tests)}" for c in search.culprits]
+    lines += [f"flaky (not blamed): {test}" for test in search.flaky]
+    lines.append(f"culprit search: {search.status.value}, {search.runs} test run(s) over {search.candidates} "
+                 f"file(s) (bound for a lone culprit: {search.bound}; max_runs: {search.max_runs})"
+                 + (f": {search.reason}" if search.reason else ""))
+    return lines
