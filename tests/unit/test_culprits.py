@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import pytest
 
 from bot.engine.culprits import (
+    Culprit,
     CulpritSearch,
     SearchStatus,
     Trial,
@@ -14,6 +15,8 @@ from bot.engine.culprits import (
     find_culprits,
     lone_culprit_bound,
 )
+from bot.engine.report import render_summary
+from bot.engine.validate import FileCheck, ValidationReport
 
 FILES = [f"pkg/mod_{i:02d}.py" for i in range(30)]
 
@@ -211,3 +214,26 @@ def test_the_excerpt_finds_a_section_whose_long_name_was_redacted() -> None:
     assert excerpt(summary_only, [test]) == "FAILED tests/unit/test_stats.py::[redacted] - assert 2 == 1"
     other = out.replace("[redacted]", "[redacted]_other")  # another test's section: not this one's
     assert excerpt(other, [test]) == "\n".join([line for line in other.splitlines() if line.strip()][-6:])
+
+
+def _summary(search: CulpritSearch | None) -> str:
+    files = tuple(FileCheck(f, 1, (), ()) for f in FILES[:3])
+    report = ValidationReport("camp", "unit", files, (), None, {}, rollback=search)
+    return render_summary(report, campaign_title="Move X")
+
+
+def test_a_search_that_gave_up_says_why_and_names_what_it_had_found() -> None:
+    found = Culprit((FILES[1],), ("t::a",), "E   boom")
+    text = _summary(CulpritSearch(SearchStatus.GAVE_UP, (found,), runs=4, max_runs=4, candidates=30,
+                                  reason="the search used its 4 test runs (validate.max_runs) before it could "
+                                         "name every culprit"))
+    assert "### Culprit search gave up\n\nthe search used its 4 test runs (validate.max_runs)" in text
+    assert "### Culprits found before the search stopped (not rolled back)" in text
+    assert f"| `{FILES[1]}` | `t::a` | `E boom` | `@migration-bot retry {FILES[1]}` |" in text
+    assert "Culprit search: 4 test run(s) over 30 changed file(s) (a lone culprit takes at most 12; " \
+           "`validate.max_runs`: 4)." in text
+    assert "files rolled back" not in text
+
+
+def test_no_search_no_section() -> None:
+    assert "Culprit" not in _summary(None)
