@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -24,12 +25,12 @@ from bot.campaign.load import CampaignError, load_campaign, unmatched_globs
 from bot.campaign.spec import Campaign, Category, Rollback
 from bot.engine.apply import apply_rules, write_results
 from bot.engine.codemods import needles
-from bot.engine.plan import mentioning, plan_campaign
+from bot.engine.plan import mentioning, plan_campaign, rule_counts
 from bot.engine.report import render_summary
 from bot.engine.results import FileResult, FindingKind, Outcome
 from bot.engine.tree import DirectoryTree
 from bot.engine.validate import TestStatus, ValidationReport, remaining_references, validate_category
-from bot.gitops import GitError, changed_files, head_sha, temporary_worktree
+from bot.gitops import GitError, changed_files, head_sha, run_git, temporary_worktree
 from bot.rollback import fresh_verdict, roll_back_culprits, search_lines
 from bot.testrun import TestSetup, compare_tests
 
@@ -61,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         _err(str(error))
         return error.code
+    except BrokenPipeError:  # `apply --diff | head`: the reader has all it wanted
+        _silence_stdout()
+        return EXIT_OK
     except (GitError, OSError) as error:
         _err(f"repository error: {error}")
         return EXIT_REPO
@@ -70,10 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="migration-bot", description=__doc__.splitlines()[0],
                                      epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="validate a campaign file (and its globs against a repository)")
     check.add_argument("campaign")
-    check.add_argument("--repo", help="also report category globs that match no file of this checkout")
+    check.add_argument("--repo", help="also report category globs that match no file of this checkout "
+                                      "(default: the git repository around the current directory, if any)")
     check.set_defaults(func=run_check)
     plan = sub.add_parser("plan", help="categories in rollout order, their files and reference counts")
     _common(plan)
@@ -108,12 +114,25 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--local", help="read the demo's local forge folder instead of GitHub")
     status.add_argument("--json", action="store_true", help="print the state as JSON")
     status.set_defaults(func=run_status)
+    manifest = sub.add_parser("app-manifest", help="print the GitHub App manifest (JSON) for the bot at a URL")
+    manifest.add_argument("url", help="where the web process answers, e.g. https://bot.example.com")
+    manifest.add_argument("--name", help="the App's name (default: the manifest's)")
+    manifest.set_defaults(func=run_app_manifest)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("migration-bot")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("campaign", help="the campaign YAML file")
-    parser.add_argument("--repo", required=True, help="the repository checkout")
+    parser.add_argument("--repo", default=".", help="the repository checkout (default: the current directory)")
 
 
 # --- commands ------------------------------------------------------------------------------------------
@@ -121,13 +140,23 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     campaign = load_campaign(args.campaign)
-    if args.repo:
-        problems = unmatched_globs(campaign, _tree(args.repo).paths())
+    repo = args.repo or _enclosing_repository()
+    if repo:
+        problems = unmatched_globs(campaign, _tree(repo).paths())
         if problems:
             raise CampaignError(problems)
+    against = f"; every glob matches files in {repo}" if repo else ""
     print(f"{args.campaign}: campaign {campaign.id!r} is valid "
-         f"({len(campaign.rules)} rules, {len(campaign.categories)} categories)")
+          f"({len(campaign.rules)} rules, {len(campaign.categories)} categories){against}")
     return EXIT_OK
+
+
+def _enclosing_repository() -> str | None:
+    """The top of the git repository around the current directory; None outside one."""
+    try:
+        return run_git(["rev-parse", "--show-toplevel"], cwd=Path.cwd()).strip() or None
+    except GitError:
+        return None
 
 
 def run_plan(args: argparse.Namespace) -> int:
@@ -139,6 +168,8 @@ def run_plan(args: argparse.Namespace) -> int:
     else:
         for renderable in terminal.plan_view(plan):
             terminal.console().print(renderable)
+    for renderable in terminal.rules_view(rule_counts(campaign, tree)):
+        terminal.console(stderr=args.json).print(renderable)  # with --json, stdout carries only the JSON
     return EXIT_OK
 
 
@@ -148,6 +179,7 @@ def run_apply(args: argparse.Namespace) -> int:
     wanted = _category(campaign, args.category) if args.category else None
     paths = [p for p in tree.paths() if _in_scope(campaign, p, wanted)]
     candidates = mentioning(tree, paths, needles(campaign.rules))
+    counts = rule_counts(campaign, tree, candidates)  # before the rewrite: what each rule matches
     with terminal.progress(len(candidates), "applying") as progress:
         results = apply_rules(campaign, tree, candidates, jobs=args.jobs, user_root=tree.root,
                               progress=progress)
@@ -156,7 +188,7 @@ def run_apply(args: argparse.Namespace) -> int:
     else:
         write_results(tree.root, results)
     console = terminal.console(stderr=args.diff)  # with --diff, stdout carries only the diff
-    for renderable in terminal.apply_view(results, written=not args.diff):
+    for renderable in [*terminal.apply_view(results, written=not args.diff), *terminal.rules_view(counts)]:
         console.print(renderable)
     return EXIT_FINDINGS if any(_needs_human(r) for r in results) else EXIT_OK
 
@@ -168,6 +200,8 @@ def run_validate(args: argparse.Namespace) -> int:
     head_sha(work.root)  # a clear error when this is not a git checkout
     changed = {p for p in changed_files(work.root)
                if _in_scope(campaign, p, category) and (work.root / p).is_file()}
+    if not changed:
+        return _nothing_applied(campaign, work, category, args.json)
     setup = TestSetup.local(args.sandbox)
     with temporary_worktree(work.root, "HEAD") as head:
         results = _current_results(campaign, DirectoryTree(head), work, category, changed)
@@ -200,6 +234,24 @@ def _roll_back(campaign: Campaign, report: ValidationReport, results: list[FileR
     for line in search_lines(report.rollback):
         print(line, file=sys.stderr)
     return report
+
+
+NOTHING_APPLIED = ("nothing to validate: the working tree has no change in category {category!r} "
+                   "(`apply --diff` only prints; run `migration-bot apply {campaign} --category {category}` first). "
+                   "References left in it: {left}.")
+
+
+def _nothing_applied(campaign: Campaign, work: DirectoryTree, category: Category, as_json: bool) -> int:
+    """`validate` with nothing applied: say so and show what is left, never "passed"."""
+    planned = plan_campaign(campaign, work).category(category.name)
+    if as_json:
+        print(json.dumps({"category": category.name, "applied": False, "references_left": planned.references,
+                          "files": list(planned.files)}, indent=2))
+    else:
+        print(NOTHING_APPLIED.format(category=category.name, campaign=campaign.source, left=planned.references))
+        for path in planned.files:
+            print(f"  {path}")
+    return EXIT_FINDINGS
 
 
 def _current_results(campaign: Campaign, head: DirectoryTree, work: DirectoryTree, category: Category,
@@ -264,6 +316,17 @@ def run_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_app_manifest(args: argparse.Namespace) -> int:
+    from bot.manifest import app_manifest
+
+    try:
+        manifest = app_manifest(args.url, name=args.name)
+    except ValueError as error:
+        raise CliError(EXIT_USAGE, str(error)) from None
+    print(json.dumps(manifest, indent=2))
+    return EXIT_OK
+
+
 # --- helpers -------------------------------------------------------------------------------------------
 
 
@@ -304,6 +367,17 @@ def _print_markdown(text: str) -> None:
         terminal.console().print(terminal.markdown(text))
     else:
         print(text)
+
+
+def _silence_stdout() -> None:
+    """Points stdout at /dev/null, so the interpreter's final flush does not fail on the closed pipe too."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (a test's capture): nothing will be flushed
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _err(message: str) -> None:
