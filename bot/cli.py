@@ -16,20 +16,22 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot import terminal
 from bot.campaign.globs import category_for
 from bot.campaign.load import CampaignError, load_campaign, unmatched_globs
-from bot.campaign.spec import Campaign, Category
+from bot.campaign.spec import Campaign, Category, Rollback
 from bot.engine.apply import apply_rules, write_results
 from bot.engine.codemods import needles
 from bot.engine.plan import mentioning, plan_campaign, rule_counts
 from bot.engine.report import render_summary
 from bot.engine.results import FileResult, FindingKind, Outcome
 from bot.engine.tree import DirectoryTree
-from bot.engine.validate import remaining_references, validate_category
+from bot.engine.validate import TestStatus, ValidationReport, remaining_references, validate_category
 from bot.gitops import GitError, changed_files, head_sha, run_git, temporary_worktree
+from bot.rollback import fresh_verdict, roll_back_culprits, search_lines
 from bot.testrun import TestSetup, compare_tests
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REPO = 0, 1, 2, 3
@@ -95,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
     validate.add_argument("--sandbox", action="store_true",
                           help="run the tests in the bubblewrap sandbox (default: a plain subprocess)")
+    validate.add_argument("--rollback", action="store_true",
+                          help="when tests newly fail, find the files whose migration breaks them, roll them "
+                               "back in the working tree (unless validate.rollback is category) and print them")
     validate.set_defaults(func=run_validate)
     demo = sub.add_parser("demo", help="build the sample repository and run the whole local pipeline")
     demo.add_argument("--dest", help="folder for the sample repository (default: a temporary one)")
@@ -205,13 +210,30 @@ def run_validate(args: argparse.Namespace) -> int:
             print(f"migration-bot: running the tests ({setup.runner.mode})", file=sys.stderr)
             tests = compare_tests(campaign.validate, [r.path for r in results if r.changed], after=work.root,
                                   before=head, setup=setup)
-    plan = plan_campaign(campaign, work)
-    report = validate_category(campaign, category.name, results, tests, remaining_references(plan))
+    report = validate_category(campaign, category.name, results, tests, {})
+    if args.rollback and tests is not None and tests.status is TestStatus.FAILED and tests.new_failures:
+        report = _roll_back(campaign, report, results, work.root, setup)
+    report = replace(report, remaining=remaining_references(plan_campaign(campaign, work)))
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
         _print_markdown(render_summary(report, campaign_title=campaign.title))
-    return EXIT_OK if report.ok else EXIT_FINDINGS
+    rolled_back = report.rollback is not None and bool(report.rollback.culprits)  # files that need a human
+    return EXIT_OK if report.ok and not rolled_back else EXIT_FINDINGS
+
+
+def _roll_back(campaign: Campaign, report: ValidationReport, results: list[FileResult], root: Path,
+               setup: TestSetup) -> ValidationReport:
+    """The culprit search in the working tree; prints what it found to stderr (stdout keeps the report)."""
+    print(f"migration-bot: {len(report.tests.new_failures) if report.tests else 0} test(s) newly fail; "
+          "looking for the files that break them", file=sys.stderr)
+    roll_back = campaign.validate.rollback is not Rollback.CATEGORY
+    report = roll_back_culprits(campaign.validate, report, results, root, setup, roll_back=roll_back)
+    report = fresh_verdict(campaign.validate, report, root, setup)
+    assert report.rollback is not None
+    for line in search_lines(report.rollback):
+        print(line, file=sys.stderr)
+    return report
 
 
 NOTHING_APPLIED = ("nothing to validate: the working tree has no change in category {category!r} "

@@ -77,10 +77,12 @@ class PullMarker:
     kind: str = "pull"  #: "pull" | "revert"
     #: the usual branch name and who holds it, when the PR had to use a fresh name ("" when it did not)
     taken: str = ""
+    #: files rolled back out of this PR because their migration broke tests: they need a human
+    needs_human: tuple[str, ...] = ()
 
 
 def render_marker(marker: PullMarker) -> str:
-    fields = {k: v for k, v in asdict(marker).items() if k != "kind" and (k != "taken" or v)}
+    fields = {k: v for k, v in asdict(marker).items() if k != "kind" and (k not in ("taken", "needs_human") or v)}
     if "taken" in fields:  # free text: braces or an arrow would end the marker early
         fields["taken"] = re.sub(r"[{}<>]", "", fields["taken"])
     return f"<!-- migration-bot:{marker.kind} {json.dumps(fields, sort_keys=True)} -->"
@@ -93,8 +95,10 @@ def parse_marker(body: str | None) -> PullMarker | None:
             continue
         try:
             data = json.loads(match["json"])
+            raw = data.get("needs_human", [])
+            needs_human = tuple(str(p) for p in raw) if isinstance(raw, list) else ()
             return PullMarker(data["campaign"], data["category"], data["base_sha"], match["kind"],
-                              str(data.get("taken") or ""))
+                              str(data.get("taken") or ""), needs_human)
         except (ValueError, KeyError, TypeError):
             return None
     return None

@@ -24,7 +24,9 @@ class CampaignStatus:
 
     def to_json(self) -> dict[str, Any]:
         return {"campaign": self.campaign.id, "paused": self.state.paused, "finished": self.state.finished,
-                "categories": [{"name": c.name, "status": c.status.value, "pull": c.pull_number}
+                "needs_human": len(self.state.needs_human),
+                "categories": [{"name": c.name, "status": c.status.value, "pull": c.pull_number,
+                                "needs_human": list(c.needs_human)}
                                for c in self.state.categories]}
 
     def to_text(self) -> str:
@@ -37,6 +39,9 @@ class CampaignStatus:
             pull = f"#{c.pull_number}" if c.pull_number is not None else "-"
             revert = f" (revert #{c.revert_number})" if c.revert_number is not None else ""
             lines.append(f"  {c.name:<{width}}  {c.status.value:<8}  {pull}{revert}")
+        if self.state.needs_human:
+            lines.append(f"Needs a human: {len(self.state.needs_human)} file(s) rolled back (their migration broke tests)")
+            lines += [f"  {path}  ({category})" for category, path in self.state.needs_human]
         return "\n".join(lines)
 
 

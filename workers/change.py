@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot import gitops
 from bot.campaign.load import CampaignError, parse_campaign
-from bot.campaign.spec import Campaign, CodemodRule
+from bot.campaign.spec import BROKER_VISIBILITY_TIMEOUT_S, Campaign, CodemodRule, Rollback
 from bot.engine.apply import apply_rules, write_results
 from bot.engine.codemods.user import codemods_run_by
 from bot.engine.plan import plan_campaign
+from bot.engine.results import FileResult
 from bot.engine.tree import DirectoryTree
 from bot.engine.validate import (
     UNASSIGNED,
@@ -24,6 +26,7 @@ from bot.engine.validate import (
     validate_category,
 )
 from bot.forge.base import Permanent
+from bot.rollback import fresh_verdict, roll_back_culprits, wants_search
 from bot.sandbox import NoSandbox, SandboxedCodemods
 from bot.testrun import TestSetup, compare_tests
 
@@ -48,6 +51,12 @@ class CategoryChange:
         unmappable calls. Automerge never merges a draft."""
         passed = self.report.test_status in (TestStatus.PASSED, TestStatus.NOT_CONFIGURED)
         return not passed or bool(self.report.totals["unmappable_calls"])
+
+    @property
+    def needs_human(self) -> tuple[str, ...]:
+        """Files rolled back out of the change because their migration broke tests."""
+        search = self.report.rollback
+        return search.files if search is not None and search.rolled_back else ()
 
 
 def load_campaign_text(text: str | None, path: str) -> Campaign:
@@ -102,6 +111,8 @@ def build_change(clone: Path, campaign: Campaign, category: str, branch: str, *,
     except KeyError:
         raise Permanent(f"{campaign.source}: no category {category!r} in campaign {campaign.id}") from None
     setup = tests or TestSetup.for_worker()
+    # the culprit search stops in time for one more test run before the broker redelivers the task
+    deadline = time.monotonic() + BROKER_VISIBILITY_TIMEOUT_S - 120 - campaign.validate.timeout
     tree = DirectoryTree(clone)
     with user_codemods(clone, campaign, setup):
         plan = plan_campaign(campaign, tree, user_root=clone)
@@ -113,6 +124,8 @@ def build_change(clone: Path, campaign: Campaign, category: str, branch: str, *,
     commit = gitops.commit_all(clone, commit_message(campaign, report)) if report.files else None
     if commit is not None:
         report = replace(report, tests=_category_tests(clone, base, campaign, report, setup))
+        if wants_search(campaign.validate, report.tests):
+            report, commit = _search_culprits(clone, base, campaign, results, report, setup, deadline)
     # the plan before the change, minus what this change removed: no second pass over the repository
     remaining = remaining_references(plan)
     remaining[category] = max(remaining.get(category, 0) - report.totals["references_removed"], 0)
@@ -131,3 +144,26 @@ def _category_tests(clone: Path, base: str, campaign: Campaign, report: Validati
     finally:
         gitops.run_git(["reset", "--hard", "--quiet", "HEAD"], cwd=clone)
         gitops.run_git(["clean", "-d", "-x", "--force", "--quiet"], cwd=clone)
+
+
+def _search_culprits(clone: Path, base: str, campaign: Campaign, results: Sequence[FileResult],
+                     report: ValidationReport, setup: TestSetup,
+                     deadline: float) -> tuple[ValidationReport, str | None]:
+    """Finds the files whose migration breaks the new failures; with `validate.rollback: files` they
+    leave the commit (made again on `base` without them) and the rest's tests run again for the verdict.
+    A search that gives up changes nothing: the category stays whole, a draft that says why."""
+    commit = gitops.head_sha(clone)
+    validation = campaign.validate
+    try:
+        report = roll_back_culprits(validation, report, results, clone, setup,
+                                    roll_back=validation.rollback is Rollback.FILES, deadline=deadline)
+        if report.rollback is not None and report.rollback.rolled_back:
+            # only the tracked files the search wrote may reach the commit, nothing the tests left behind
+            gitops.run_git(["clean", "-d", "-x", "--force", "--quiet"], cwd=clone)
+            gitops.run_git(["reset", "--soft", "--quiet", base], cwd=clone)
+            commit = gitops.commit_all(clone, commit_message(campaign, report)) or commit
+        report = fresh_verdict(validation, report, clone, setup)
+    finally:
+        gitops.run_git(["reset", "--hard", "--quiet", "HEAD"], cwd=clone)
+        gitops.run_git(["clean", "-d", "-x", "--force", "--quiet"], cwd=clone)
+    return report, commit

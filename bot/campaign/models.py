@@ -278,10 +278,18 @@ class ValidationModel(_Model):
         "Commands that make the repository's venv (`{venv}` = its path); null: pytest and the repository itself."))
     select: Annotated[str, Field(min_length=1, pattern=r"^[^/]")] | None = Field(default=None, description=(
         "Glob of the test files run when a category changes no test file; null: the command without `{files}`."))
+    rollback: Annotated[spec.Rollback, Field(strict=False)] = Field(
+        default=spec.Validation.rollback, description=(
+            "When tests newly fail: `files` finds the files whose migration breaks them and rolls them back "
+            "(the PR goes ahead with the rest), `category` names them and keeps the category whole as a draft, "
+            "`none` does not look."))
+    max_runs: int = Field(default=spec.Validation.max_runs, ge=1, description=(
+        "Test runs the culprit search may use; past it nothing is rolled back and the draft PR says why."))
 
     def to_spec(self) -> spec.Validation:
         return spec.Validation(tests=self.tests, baseline=self.baseline, timeout=self.timeout,
-                               setup=tuple(self.setup) if self.setup is not None else None, select=self.select)
+                               setup=tuple(self.setup) if self.setup is not None else None, select=self.select,
+                               rollback=self.rollback, max_runs=self.max_runs)
 
 
 class ScheduleModel(_Model):

@@ -23,6 +23,14 @@ class OnFailure(StrEnum):
     KEEP = "keep"
 
 
+class Rollback(StrEnum):
+    """What happens when a category's tests newly fail."""
+
+    FILES = "files"  #: find the files whose migration breaks them, roll those back, open the PR with the rest
+    CATEGORY = "category"  #: the whole category becomes a draft PR
+    NONE = "none"  #: the same draft PR, and the bot does not look for culprits
+
+
 class MergeMethod(StrEnum):
     SQUASH = "squash"
     MERGE = "merge"
@@ -129,6 +137,9 @@ class Validation:
     setup: tuple[str, ...] | None = None
     #: glob of the test files run when a category changes no test file; None = the command without {files}
     select: str | None = None
+    rollback: Rollback = Rollback.FILES
+    #: test runs the culprit search may use; past it the category is a draft PR that says why
+    max_runs: int = 40
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class CategoryOutcome:
     validation_ok: bool = True
     draft: bool = False
     body: str = ""  #: the PR description
+    rolled_back: tuple[str, ...] = ()  #: files rolled back out of the PR (their migration broke tests)
 
 
 @dataclass(frozen=True)
@@ -136,4 +137,10 @@ def _outcome(campaign_id: str, category: str, result: Mapping[str, Any] | None) 
         validation_ok=result.get("ok", True),
         draft=result.get("draft", False),
         body=result.get("body", ""),
+        rolled_back=_rolled_back(result.get("body", "")),
     )
+
+
+def _rolled_back(body: str) -> tuple[str, ...]:
+    marker = markers.parse_marker(body)
+    return marker.needs_human if marker else ()

@@ -30,12 +30,12 @@ def campaign_table(result: DemoResult) -> Table:
     for column, justify in (("category", "left"), ("PR", "right"),
                             ("files changed", "right"), ("references removed", "right"),
                             ("references left", "right"), ("unmappable calls", "right"),
-                            ("new test failures", "right"), ("validation", "left")):
+                            ("new test failures", "right"), ("rolled back", "right"), ("validation", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for c in result.categories:
         table.add_row(c.category, _pull_label(c), str(c.files_changed), str(c.references_removed),
                       str(c.references_left), str(c.unmappable_calls), str(c.new_test_failures),
-                      "passed" if c.validation_ok else "[bold red]needs attention[/]")
+                      str(len(c.rolled_back)), "passed" if c.validation_ok else "[bold red]needs attention[/]")
     return table
 
 
@@ -48,8 +48,8 @@ def hard_cases(result: DemoResult) -> list[HardCase]:
          lambda body: reports_unmappable(body, sample.kwargs_call)),
         ("file with a syntax error left alone and reported", sample.syntax_error,
          lambda body: reports_left_alone(body, sample.syntax_error)),
-        ("test broken by the migration caught", sample.broken_test,
-         lambda body: reports_new_failure(body, sample.broken_test_id)),
+        ("test broken by the migration: its file rolled back, the rest passes", sample.broken_test,
+         lambda body: reports_rolled_back(body, sample.broken_test, sample.broken_test_id)),
     )
     found = []
     for what, path, check in cases:
@@ -79,6 +79,12 @@ def reports_left_alone(body: str, path: str) -> bool:
 def reports_new_failure(body: str, test_id: str) -> bool:
     """The tests section says failed and lists `test_id` among the new failures."""
     return "Status: **failed**" in body and f"\n- `{test_id}`" in _new_failures(body)
+
+
+def reports_rolled_back(body: str, path: str, test_id: str) -> bool:
+    """Listed as rolled back with the test it breaks, and the rest of the category's tests pass."""
+    row = re.search(rf"^\| `{re.escape(path)}` \| `{re.escape(test_id)}` \|", body, re.MULTILINE)
+    return row is not None and "### Rolled back: these files need a human" in body and "Status: **passed**" in body
 
 
 def _new_failures(body: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.engine.culprits import CulpritSearch, SearchStatus
 from bot.engine.validate import (
     NOT_CONFIGURED,
     FileCheck,
@@ -14,6 +15,7 @@ from bot.engine.validate import (
 )
 
 MAX_LISTED = 50  #: failing tests listed before "and N more"
+RETRY_TEXT = "`@migration-bot retry {path}`"  #: how a maintainer asks for a rolled-back file again
 TAIL_LINES = 40  #: output lines kept in a PR body
 TAIL_CHARS = 4000
 #: hidden in the body of a PR whose tests did not pass: automerge never merges it
@@ -37,6 +39,7 @@ def render_summary(report: ValidationReport, *, campaign_title: str) -> str:
         _files_table(report.files),
         _not_changed(report),
         _tests(report.tests),
+        _rollback(report.rollback),
         _totals(report),
         _remaining(report),
     ]
@@ -102,6 +105,54 @@ def _tests(tests: TestComparison | None) -> str:
     return text
 
 
+def _rollback(search: CulpritSearch | None) -> str:
+    """The culprit search: what it rolled back (these files need a human), named, or why it gave up."""
+    if search is None:
+        return ""
+    cost = (f"Culprit search: {search.runs} test run(s) over {search.candidates} changed file(s) "
+            f"(a lone culprit takes at most {search.bound}; `validate.max_runs`: {search.max_runs}).")
+    parts = []
+    if search.status is SearchStatus.GAVE_UP:
+        parts.append(f"### Culprit search gave up\n\n{_cell(search.reason)}. Nothing was rolled back: the "
+                     "whole category stays in this draft pull request for a human to look at.\n\n" + cost)
+    if search.culprits:
+        parts.append(_culprits(search, cost))
+    if search.flaky:
+        listed = "\n".join(f"- `{node}`" for node in search.flaky[:MAX_LISTED])
+        parts.append("### Flaky tests\n\nThese failed once and passed when re-run on the same tree; they are "
+                     f"not blamed on any file:\n\n{listed}")
+        if not search.culprits and search.status is not SearchStatus.GAVE_UP:
+            parts.append(cost)
+    return "\n\n".join(parts)
+
+
+def _culprits(search: CulpritSearch, cost: str) -> str:
+    if search.rolled_back:
+        head = ("### Rolled back: these files need a human\n\nTheir migration makes tests fail, so they are left "
+                "unmigrated on this branch and the rest of the category goes ahead. Once the cause is fixed on "
+                "the default branch (the test, or the file migrated by hand), retry one with "
+                f"{RETRY_TEXT.format(path='<path>')}.")
+    elif search.status is SearchStatus.FOUND:
+        head = (f"### Culprits (not rolled back: {search.reason or 'validate.rollback'})\n\nTheir migration "
+                "makes tests fail; the whole category waits in this draft pull request.")
+    else:
+        head = "### Culprits found before the search stopped (not rolled back)"
+    rows = ["| File | Failing tests | Failure | Retry |", "| --- | --- | --- | --- |"]
+    details = []
+    for culprit in search.culprits:
+        tests = ", ".join(f"`{_cell(t)}`" for t in culprit.tests[:5]) + (" ..." if len(culprit.tests) > 5 else "")
+        first = _cell(culprit.excerpt.splitlines()[0]) if culprit.excerpt else "-"
+        together = " (only together)" if len(culprit.files) > 1 else ""
+        for path in culprit.files:
+            rows.append(f"| `{path}`{together} | {tests} | `{first}` | {RETRY_TEXT.format(path=path)} |")
+        if culprit.excerpt:
+            details.append(f"`{'`, `'.join(culprit.files)}`:\n\n```\n{tail(culprit.excerpt, 12, 1500)}\n```")
+    text = f"{head}\n\n" + "\n".join(rows)
+    if details:
+        text += "\n\nThe failures' first lines:\n\n" + "\n\n".join(details)
+    return f"{text}\n\n{cost}"
+
+
 def _run_row(label: str, outcome: TestOutcome) -> str:
     code = "timed out" if outcome.timed_out else str(outcome.exit_code)
     c = outcome.counts
@@ -135,7 +186,8 @@ def _totals(report: ValidationReport) -> str:
         f"- files that do not compile: {t['not_compiling']}\n"
         f"- files left alone (parse errors, skipped): {t['files_not_changed']}\n"
         f"- new test failures: {t['new_test_failures']}"
-    )
+    ) + (f"\n- files rolled back (need a human): {len(report.rollback.files)}"
+         if report.rollback is not None and report.rollback.rolled_back else "")
 
 
 def _remaining(report: ValidationReport) -> str:

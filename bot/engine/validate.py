@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from bot.campaign.spec import Campaign
+from bot.engine.culprits import CulpritSearch
 from bot.engine.references import find_references
 from bot.engine.results import FileResult, Finding, FindingKind, Outcome
 
@@ -176,6 +177,8 @@ class ValidationReport:
     tests: TestComparison | None  #: None: the campaign has no test command (not_configured)
     #: references left per category across the whole campaign (unassigned files under "(unassigned)")
     remaining: Mapping[str, int] = field(default_factory=dict)
+    #: the culprit search run when tests newly failed (its culprits are no longer in `files` once rolled back)
+    rollback: CulpritSearch | None = None
 
     @property
     def ok(self) -> bool:
@@ -214,6 +217,7 @@ class ValidationReport:
                                                               "reason": NOT_CONFIGURED, "ok": True},
             "totals": self.totals,
             "remaining": dict(self.remaining),
+            "rollback": self.rollback.to_json() if self.rollback else None,
         }
 
 

@@ -3,7 +3,8 @@
 Like Renovate's "Dependency Dashboard", one issue per campaign, found by `markers.dashboard_marker`. Its
 body carries its own memory in a hidden JSON marker (the progress history and the categories planned
 empty), so GitHub stays the only store. The issue stays open while the campaign runs and is closed
-once it is finished (every category merged, skipped or empty): a finished campaign needs nobody's eyes,
+once it is finished (every category merged, skipped or empty, and no rolled-back file waiting for a human):
+a finished campaign needs nobody's eyes,
 and a revert after that (not finished any more) reopens it.
 
 Its checkboxes act like Renovate's dependency dashboard: each box carries a hidden id
@@ -39,6 +40,9 @@ MANUAL_PAUSE_LINE = "**Paused** by @{by}: no pull request is opened or merged un
 FINISHED_LINE = "**Finished**: every category merged or skipped."
 PAUSED_LINE = "**Paused**: a merged category broke the default branch; its revert PR is open or merged."
 RUNNING_LINE = "**In progress**: {done} of {total} categories done."
+NEEDS_HUMAN_LINE = ("**{count} file(s) need a human**: their migration broke tests, so the bot rolled them back "
+                    "out of their category's PR. The campaign is finished once they are migrated by hand "
+                    "(or their category is skipped).")
 STOPPED_LINE = ("**Stopped**: {why}. No new pull requests are opened; the open ones are left as they are "
                 "(close them by hand if you want them gone).")
 DISABLED_WHY = "`enabled: false` in `{path}`"
@@ -210,6 +214,7 @@ def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[P
              "|---|---|---|---|---|---|---|"]
     lines += [_row(i, c, by_number, facts.get(c.name, PullFacts())) for i, c in enumerate(state.categories, 1)]
     lines += _taken(state, by_number)
+    lines += _needs_human(state, by_number)
     if not state.finished and not halted:
         lines += ["", "### Steering", "", "Tick a box to act (write access needed); the bot unticks it when done.",
                   "", *_boxes(state, data)]
@@ -258,7 +263,20 @@ def _headline(state: CampaignState, data: DashboardData) -> str:
         return PAUSED_LINE
     done = sum(c.status in (CategoryStatus.MERGED, CategoryStatus.SKIPPED, CategoryStatus.EMPTY)
                for c in state.categories)
-    return RUNNING_LINE.format(done=done, total=len(state.categories))
+    line = RUNNING_LINE.format(done=done, total=len(state.categories))
+    return f"{line}\n\n{NEEDS_HUMAN_LINE.format(count=len(state.needs_human))}" if state.needs_human else line
+
+
+def _needs_human(state: CampaignState, by_number: Mapping[int, PullInfo]) -> list[str]:
+    """The rolled-back files, each with the PR that lists its failing tests."""
+    if not state.needs_human:
+        return []
+    lines = ["", "### Files that need a human", "", "| File | Category | PR |", "|---|---|---|"]
+    for category in state.categories:
+        pull = by_number.get(category.pull_number) if category.pull_number is not None else None
+        link = f"[#{pull.number}]({pull.html_url})" if pull else "-"
+        lines += [f"| `{path}` | `{category.name}` | {link} |" for path in category.needs_human]
+    return lines
 
 
 def _taken(state: CampaignState, by_number: Mapping[int, PullInfo]) -> list[str]:

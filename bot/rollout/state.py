@@ -36,6 +36,8 @@ class CategoryState:
     head_sha: str | None = None  #: head of that PR as last read
     is_open: bool = False  #: its PR is open (takes a `max_open` slot, also when failed and kept)
     revert_number: int | None = None  #: the revert PR, when there is one
+    #: files rolled back out of its PR because their migration broke tests, still to be migrated by hand
+    needs_human: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,14 @@ class CampaignState:
 
     @property
     def finished(self) -> bool:
-        """Every category merged, skipped or empty (a reverted one is not finished)."""
-        return all(c.status in DONE for c in self.categories)
+        """Every category merged, skipped or empty (a reverted one is not finished), and no file rolled
+        back out of a PR still waits for a human."""
+        return all(c.status in DONE for c in self.categories) and not self.needs_human
+
+    @property
+    def needs_human(self) -> tuple[tuple[str, str], ...]:
+        """(category, file) for every rolled-back file not yet migrated by hand or skipped."""
+        return tuple((c.name, path) for c in self.categories for path in c.needs_human)
 
     @property
     def open_count(self) -> int:
@@ -67,7 +75,7 @@ def campaign_state(
     which leaves out everyone else's PRs: a closed foreign PR on a bot branch name never fails a category).
 
     `planned` maps a category to the number of files it would change; 0 -> EMPTY, absent -> PENDING
-    (unknown until the worker plans it). A PR always wins over `planned`. Nothing here is remembered
+    (unknown until the worker plans it); 0 for a merged category clears the files rolled back out of its PR. A PR always wins over `planned`. Nothing here is remembered
     elsewhere, so a flushed Redis loses nothing.
     """
     by_key: dict[tuple[str, str], PullInfo] = {}
@@ -114,7 +122,18 @@ def _category_state(
     if pull is None:
         status = CategoryStatus.EMPTY if planned.get(name) == 0 else CategoryStatus.PENDING
         return CategoryState(name, status)
-    return CategoryState(name, _pull_status(pull), pull.number, pull.head_sha, is_open=pull.state == "open")
+    status = _pull_status(pull)
+    return CategoryState(name, status, pull.number, pull.head_sha, is_open=pull.state == "open",
+                         needs_human=_needs_human(pull, status, planned.get(name)))
+
+
+def _needs_human(pull: PullInfo, status: CategoryStatus, planned: int | None) -> tuple[str, ...]:
+    """The files its PR's marker lists as rolled back, until the category is skipped or, once merged,
+    the plan finds nothing left to change in it (the files were migrated by hand)."""
+    marker = markers.parse_marker(pull.body)
+    if marker is None or status is CategoryStatus.SKIPPED or (status is CategoryStatus.MERGED and planned == 0):
+        return ()
+    return marker.needs_human
 
 
 def _pull_status(pull: PullInfo) -> CategoryStatus:

@@ -25,9 +25,15 @@ def test_demo_opens_one_pull_per_category_and_reports_every_hard_case(tmp_path: 
         "mission-critical", "integration", "e2e", "unit"]
     assert "NO" not in run.stdout.split("Planted hard cases", 1)[1]
     assert "tests run as a plain subprocess" in run.stdout
+    # the planted break: its file is rolled back out of the unit PR, which goes ahead clean with the rest
     unit = pulls[3]["body"]
-    assert "Status: **failed**" in unit and pulls[3]["draft"] is True
-    assert "- `tests/unit/ssot_validation/test_execution_stats_shared_ssot.py::" in unit
-    assert "test_stats_add_up_across_engines_of_one_user" in unit
+    broken = "tests/unit/ssot_validation/test_execution_stats_shared_ssot.py"
+    assert markers.parse_marker(unit).needs_human == (broken,)
+    assert f"| `{broken}` | `{broken}::test_stats_add_up_across_engines_of_one_user` |" in unit
+    assert f"`@migration-bot retry {broken}`" in unit
+    assert f"| `{broken}` | " not in unit.split("### Rolled back", 1)[0]  # not among the PR's files
+    assert "Status: **passed**" in unit and pulls[3]["draft"] is False
     assert all("Status: **passed**" in p["body"] for p in pulls[:3])
-    assert "needs attention" in run.stdout
+    status = subprocess.run([sys.executable, "-m", "bot.cli", "status", "execution-engine-ssot", "--repo",
+                             "demo/sample", "--local", str(tmp_path)], capture_output=True, text=True)
+    assert "Needs a human: 1 file(s) rolled back" in status.stdout, status.stdout + status.stderr

@@ -89,7 +89,10 @@ def _repository(root: Path, campaign: str) -> tuple[LocalForge, str]:
 
 
 def _campaign() -> str:
-    return engine_move(("unit", 0, "tests/unit/**/*.py"), tests=VENV_PYTEST, setup=SYSTEM_SETUP, timeout=120)
+    # rollback: none keeps the broken file in the PR, so the sandbox's verdict on it is what the PR shows
+    # (tests/integration/test_rollback.py covers rolling it back, in the sandbox too)
+    text = engine_move(("unit", 0, "tests/unit/**/*.py"), tests=VENV_PYTEST, setup=SYSTEM_SETUP, timeout=120)
+    return text + "  rollback: none\n"
 
 
 def test_a_new_failure_found_in_the_sandbox_is_in_the_draft_pull_request(

@@ -41,9 +41,10 @@ def _status(capsys: pytest.CaptureFixture[str], root: Path, *extra: str) -> tupl
 def test_json_after_the_jobs(forge: LocalForge, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = _status(capsys, forge.root, "--json")
     assert code == EXIT_OK
-    assert json.loads(out) == {"campaign": "mig", "paused": False, "finished": False, "categories": [
-        {"name": "core", "status": "open", "pull": 1}, {"name": "api", "status": "open", "pull": 2},
-        {"name": "web", "status": "empty", "pull": None}]}
+    assert json.loads(out) == {"campaign": "mig", "paused": False, "finished": False, "needs_human": 0, "categories": [
+        {"name": "core", "status": "open", "pull": 1, "needs_human": []},
+        {"name": "api", "status": "open", "pull": 2, "needs_human": []},
+        {"name": "web", "status": "empty", "pull": None, "needs_human": []}]}
 
 
 def test_finished_once_merged_or_skipped(forge: LocalForge, capsys: pytest.CaptureFixture[str]) -> None:

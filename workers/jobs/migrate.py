@@ -247,7 +247,8 @@ def _publish(forge: Forge, repo: str, base: str, sha: str, change: CategoryChang
     """Find-or-create the PR, then bring its body and labels up to date."""
     campaign, branch = change.campaign, claim.branch
     title = campaign.pull_title(change.category)
-    marker = markers.render_marker(markers.PullMarker(campaign.id, change.category, sha, taken=claim.taken))
+    marker = markers.render_marker(markers.PullMarker(campaign.id, change.category, sha, taken=claim.taken,
+                                                      needs_human=change.needs_human))
     note = TAKEN_NOTE.format(taken=claim.taken, branch=branch) + "\n\n" if claim.taken else ""
     body = render_summary(change.report, campaign_title=campaign.title) + "\n\n" + note + commands + "\n\n" + marker
     fields = {"category": change.category, "branch": branch, "draft": change.draft, "body": body,
