@@ -120,25 +120,36 @@ def sites_in(stmt: cst.Import | cst.ImportFrom, old: str, package: str | None = 
 
 
 class _ImportSurvey(cst.CSTVisitor):
-    def __init__(self, old: str, package: str | None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.old = old
-        self.package = package
-        self.sites: list[ImportSite] = []
+        self.statements: list[cst.Import | cst.ImportFrom] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, (cst.Import, cst.ImportFrom)):
-            self.sites.extend(sites_in(node, self.old, self.package))
+            self.statements.append(node)
             return False
         return isinstance(node, STATEMENT_NODES)
+
+
+#: the import statements of the last tree surveyed: every rule of a file asks about the same tree
+#: until one of them changes it, so the statements-only walk runs once per tree, not once per rule
+_last_survey: list[tuple[cst.Module, list[cst.Import | cst.ImportFrom]]] = []
+
+
+def import_statements(tree: cst.Module) -> list[cst.Import | cst.ImportFrom]:
+    """Every import statement of the module, at any depth, in source order (cached for the last tree)."""
+    if _last_survey and _last_survey[0][0] is tree:
+        return _last_survey[0][1]
+    survey = _ImportSurvey()
+    tree.visit(survey)
+    _last_survey[:] = [(tree, survey.statements)]
+    return survey.statements
 
 
 def import_sites(tree: cst.Module, old: str, package: str | None = None) -> list[ImportSite]:
     """Every import alias in the module (any depth) that concerns `old`, in source order; relative
     imports are resolved against `package` (see `package_of`)."""
-    survey = _ImportSurvey(old, package)
-    tree.visit(survey)
-    return survey.sites
+    return [site for stmt in import_statements(tree) for site in sites_in(stmt, old, package)]
 
 
 @dataclass

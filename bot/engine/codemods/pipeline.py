@@ -49,33 +49,50 @@ def needles(rules: Sequence[Rule]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _imported_paths(tree: ast.Module | None, package: str | None = None) -> set[str] | None:
-    """Dotted paths bound by absolute imports, from the stdlib parser's tree (much cheaper than libCST's);
-    None when it cannot tell, so the caller falls back to libCST."""
+def _imported_paths(tree: ast.Module | None, package: str | None = None) -> tuple[set[str], set[str]] | None:
+    """Dotted paths bound by imports (relative ones resolved against `package`) and every attribute
+    name or string the file holds, from the stdlib parser's tree (much cheaper than libCST's); None
+    when it cannot tell, so the caller falls back to libCST."""
     if tree is None:
         return None
     paths: set[str] = set()
+    words: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Attribute):
+            words.add(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            words.add(node.value)
+        elif isinstance(node, ast.Import):
             paths.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             module = absolute_module(node.level, node.module, package) if node.level else node.module
             if module:
                 paths.add(module)
                 paths.update(f"{module}.{alias.name}" for alias in node.names)
-    return paths
+    return paths, words
+
+
+def _reaches(path: str, subject: str, words: set[str]) -> bool:
+    """True when an import of `path` can lead to `subject` in this file: it is `subject` or inside it,
+    or it holds `subject` and the next name on the way is read as an attribute somewhere (or appears
+    in a string, which scope analysis may read as an annotation)."""
+    rel = relation(path, subject)
+    if rel is not Relation.HOLDS:
+        return rel is not Relation.NONE
+    step = subject[len(path) + 1 :].split(".", 1)[0]
+    return step in words or any(f".{step}" in text for text in words)
 
 
 def _concerned(tree: ast.Module | None, rules: Sequence[Rule], package: str | None = None) -> list[Rule]:
     """The rules that can change this file, in the order they run (call, rename, move, codemod)."""
     ordered = sorted(rules, key=lambda rule: _ORDER.index(type(rule)))
-    paths = _imported_paths(tree, package)
-    if paths is None:
+    found = _imported_paths(tree, package)
+    if found is None:
         return ordered
+    paths, words = found
     return [
         rule for rule in ordered
-        if isinstance(rule, CodemodRule)
-        or any(relation(path, _subject(rule)) is not Relation.NONE for path in paths)
+        if isinstance(rule, CodemodRule) or any(_reaches(path, _subject(rule), words) for path in paths)
     ]
 
 
