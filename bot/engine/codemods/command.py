@@ -13,6 +13,8 @@ from bot.engine.results import FindingKind
 
 #: context.scratch key under which commands leave structured findings for the pipeline
 FINDINGS_KEY = "migration_bot.findings"
+#: context.scratch key of a MetadataWrapper a command already analysed its output tree in
+ANALYSED_KEY = "migration_bot.analysed"
 
 
 @dataclass(frozen=True)

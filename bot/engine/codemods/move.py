@@ -18,7 +18,7 @@ from bot.engine.codemods.bindings import (
     resolve_references,
     split_path,
 )
-from bot.engine.codemods.command import MigrationCommand
+from bot.engine.codemods.command import ANALYSED_KEY, MigrationCommand
 from bot.engine.codemods.names import add_identifiers, clashes, fresh_name, identifiers
 from bot.engine.codemods.statements import DeadFallbacks, ImportStatementRewriter, dead_fallbacks
 from bot.engine.results import FindingKind
@@ -73,8 +73,9 @@ class MoveNameCommand(MigrationCommand):
         if scoped:
             add_identifiers(self.context.scratch, self._bound_names())
             self._plan_usages(scoped)
-            self._prune = False
-            tree = tree.visit(self)
+            if self._replace or self._refs.via:  # else no usage changes: no full walk
+                self._prune = False
+                tree = tree.visit(self)
         by_stmt: dict[int, list[ImportSite]] = {}
         for site in sites:
             by_stmt.setdefault(id(site.stmt), []).append(site)
@@ -150,7 +151,8 @@ class MoveNameCommand(MigrationCommand):
         )
 
     def _verify(self, tree: cst.Module) -> None:
-        verify_targets(tree, self._inserted)
+        # the next rule on this file analyses this very tree: it reuses the analysis
+        self.context.scratch[ANALYSED_KEY] = verify_targets(tree, self._inserted)
 
 
     def _single_segment_rebind(self, site: ImportSite) -> bool:
@@ -290,10 +292,12 @@ def _fix_commas(aliases: list[cst.ImportAlias], stmt: cst.Import | cst.ImportFro
     return aliases
 
 
-def verify_targets(tree: cst.Module, inserted: Sequence[tuple[cst.CSTNode, str]]) -> None:
+def verify_targets(tree: cst.Module, inserted: Sequence[tuple[cst.CSTNode, str]]) -> MetadataWrapper:
     """Every usage written into `tree` must resolve there to its new target and nothing else; raises
-    CaptureError otherwise (the pipeline then leaves the file alone and reports it)."""
-    scopes = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(ScopeProvider)
+    CaptureError otherwise (the pipeline then leaves the file alone and reports it). Returns the
+    wrapper holding the scope analysis of `tree`, for whatever analyses that tree next."""
+    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+    scopes = wrapper.resolve(ScopeProvider)
     for node, expected in inserted:
         scope = scopes.get(node)
         if scope is None:
@@ -304,3 +308,4 @@ def verify_targets(tree: cst.Module, inserted: Sequence[tuple[cst.CSTNode, str]]
                 f"`{cst.Module([]).code_for_node(node)}` would refer to {', '.join(sorted(found)) or 'nothing'}, "
                 f"not {expected}; file left alone"
             )
+    return wrapper

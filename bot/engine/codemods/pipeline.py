@@ -14,7 +14,7 @@ from libcst.metadata import MetadataWrapper
 from bot.campaign.spec import CallRule, CodemodRule, MoveRule, RenameRule, Rule
 from bot.engine.codemods.bindings import Relation, absolute_module, package_of, relation, split_path
 from bot.engine.codemods.call import RemapCallCommand
-from bot.engine.codemods.command import FINDINGS_KEY, Note
+from bot.engine.codemods.command import ANALYSED_KEY, FINDINGS_KEY, Note
 from bot.engine.codemods.move import MoveNameCommand
 from bot.engine.codemods.rename import RenameMethodCommand
 from bot.engine.codemods.user import load_codemod
@@ -153,9 +153,13 @@ def transform_source(
             context.scratch.setdefault(FINDINGS_KEY, []).extend(
                 Note(FindingKind.WARNING, 0, label, text) for text in context.warnings[before:]
             )
+        analysed = context.scratch.pop(ANALYSED_KEY, None)
         if updated is not module:
             module = updated
-            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+            if isinstance(analysed, MetadataWrapper) and analysed.module is module:
+                wrapper = analysed  # the command's own check analysed this tree already
+            else:
+                wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     findings = [Finding(path, n.line, n.kind, n.rule, n.message) for n in context.scratch.get(FINDINGS_KEY, [])]
     new_source = module.code
     return result(Outcome.CHANGED if new_source != source else Outcome.UNCHANGED, new_source, findings)
