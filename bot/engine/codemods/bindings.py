@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
@@ -37,6 +40,21 @@ def dotted_node(path: str) -> cst.Name | cst.Attribute:
     for part in rest:
         node = cst.Attribute(value=node, attr=cst.Name(part))
     return node
+
+
+@lru_cache(maxsize=256)
+def names_a_module(path: str) -> bool:
+    """True when `path` is a standard-library module itself (`http.client`), not a name inside one
+    (`functools.cached_property`): a usage of it then needs `import http.client`, since `import http`
+    alone does not load the submodule. Only the standard library is looked up (finding `a.b` imports
+    the package `a`), so the repository's code and third-party packages never run here; for those the
+    answer is False and the module holding the name is imported, as before."""
+    if path.split(".", 1)[0] not in sys.stdlib_module_names or "." not in path:
+        return False
+    try:
+        return importlib.util.find_spec(path) is not None
+    except (ImportError, ValueError, AttributeError):
+        return False
 
 
 def package_of(filename: str | None) -> str | None:

@@ -15,6 +15,7 @@ from bot.engine.codemods.bindings import (
     Relation,
     dotted_node,
     import_sites,
+    names_a_module,
     resolve_references,
     split_path,
 )
@@ -44,6 +45,8 @@ class MoveNameCommand(MigrationCommand):
         self.old, self.new = old, new
         self.keep = AliasMode(alias) is AliasMode.KEEP
         self.new_module, self.new_last = split_path(new)
+        #: what a `mod.X`-style usage imports: the new path itself when it is a module, else its module
+        self.import_path = new if names_a_module(new) else (self.new_module or new)
         self._replace: dict[cst.CSTNode, cst.BaseExpression] = {}
         self._refs = References(old)
         self._rewritten: set[cst.CSTNode] = set()
@@ -93,9 +96,9 @@ class MoveNameCommand(MigrationCommand):
         taken = identifiers(tree, self.context.scratch)
         for site in sites:
             if site.relation is Relation.HOLDS:
-                head = (self.new_module or self.new).split(".", 1)[0]
+                head = self.import_path.split(".", 1)[0]
                 if self._module_alias is None and head != site.local.split(".", 1)[0] and clashes(head, taken):
-                    self._module_alias = fresh_name((self.new_module or self.new).replace(".", "_"), taken)
+                    self._module_alias = fresh_name(self.import_path.replace(".", "_"), taken)
                     self._clash(site, head, f"the new module is imported as `{self._module_alias}`")
             elif isinstance(site.stmt, cst.ImportFrom):
                 if clashes(self.new_last, taken):
@@ -195,7 +198,7 @@ class MoveNameCommand(MigrationCommand):
         """What `mod.X`-style usages of `old` become: the new dotted path, or the clash-free alias."""
         if self._module_alias is None:
             node = dotted_node(self.new)
-        elif self.new_module:
+        elif self.import_path != self.new:
             node = dotted_node(f"{self._module_alias}.{self.new_last}")
         else:
             node = cst.Name(self._module_alias)
@@ -257,7 +260,7 @@ class MoveNameCommand(MigrationCommand):
             out.append(stmt.with_changes(names=_fix_commas(kept, stmt)))
         if moved:
             out.append(self._from_import(moved))
-        module = self.new_module or self.new
+        module = self.import_path
         if needs_module and self._module_alias is not None:
             out.append(cst.Import(names=[cst.ImportAlias(dotted_node(module), cst.AsName(cst.Name(self._module_alias)))]))
         elif needs_module and module not in module_imports:
