@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 import libcst as cst
@@ -17,6 +17,7 @@ from bot.engine.codemods.call import RemapCallCommand
 from bot.engine.codemods.command import ANALYSED_KEY, FINDINGS_KEY, Note
 from bot.engine.codemods.move import MoveNameCommand
 from bot.engine.codemods.rename import RenameMethodCommand
+from bot.engine.codemods.sections import import_codes, place_imports
 from bot.engine.codemods.user import load_codemod
 from bot.engine.results import FileResult, Finding, FindingKind, Outcome
 
@@ -118,11 +119,13 @@ def _command(rule: Rule, context: CodemodContext, user_root: str | None) -> Code
 
 
 def transform_source(
-    path: str, source: str, rules: Sequence[Rule], *, user_root: str | None = None
+    path: str, source: str, rules: Sequence[Rule], *, user_root: str | None = None,
+    first_party: Iterable[str] = (),
 ) -> FileResult:
     """Apply `rules` to one file's text. Never raises on ordinary input: a file that does not parse or
     a codemod that crashes gives FAILED (file untouched), SkipFile gives SKIPPED, otherwise CHANGED or
-    UNCHANGED, with the findings a human must look at."""
+    UNCHANGED, with the findings a human must look at. A rewritten module-level import goes to its
+    isort section; `first_party` names the repository's own top-level packages (the file's own counts)."""
     def result(outcome: Outcome, new: str = source, findings: Sequence[Finding] = ()) -> FileResult:
         return FileResult(path, outcome, source, new, tuple(findings))
 
@@ -135,6 +138,7 @@ def transform_source(
     except cst.ParserSyntaxError as error:
         line = error_line or error.raw_line
         return result(Outcome.FAILED, findings=[Finding(path, line, FindingKind.PARSE_ERROR, "", str(error))])
+    original = module
     context = CodemodContext(filename=path)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     for rule in concerned:
@@ -161,5 +165,8 @@ def transform_source(
             else:
                 wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     findings = [Finding(path, n.line, n.kind, n.rule, n.message) for n in context.scratch.get(FINDINGS_KEY, [])]
+    if module is not original:
+        own = (package_of(path) or "").split(".", 1)[0]
+        module = place_imports(module, import_codes(original), {*first_party, *([own] if own else [])})
     new_source = module.code
     return result(Outcome.CHANGED if new_source != source else Outcome.UNCHANGED, new_source, findings)
