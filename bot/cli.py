@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,7 +29,7 @@ from bot.engine.report import render_summary
 from bot.engine.results import FileResult, FindingKind, Outcome
 from bot.engine.tree import DirectoryTree
 from bot.engine.validate import remaining_references, validate_category
-from bot.gitops import GitError, changed_files, head_sha, temporary_worktree
+from bot.gitops import GitError, changed_files, head_sha, run_git, temporary_worktree
 from bot.testrun import TestSetup, compare_tests
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REPO = 0, 1, 2, 3
@@ -59,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         _err(str(error))
         return error.code
+    except BrokenPipeError:  # `apply --diff | head`: the reader has all it wanted
+        _silence_stdout()
+        return EXIT_OK
     except (GitError, OSError) as error:
         _err(f"repository error: {error}")
         return EXIT_REPO
@@ -68,10 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="migration-bot", description=__doc__.splitlines()[0],
                                      epilog=__doc__.split("\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="validate a campaign file (and its globs against a repository)")
     check.add_argument("campaign")
-    check.add_argument("--repo", help="also report category globs that match no file of this checkout")
+    check.add_argument("--repo", help="also report category globs that match no file of this checkout "
+                                      "(default: the git repository around the current directory, if any)")
     check.set_defaults(func=run_check)
     plan = sub.add_parser("plan", help="categories in rollout order, their files and reference counts")
     _common(plan)
@@ -103,12 +109,25 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--local", help="read the demo's local forge folder instead of GitHub")
     status.add_argument("--json", action="store_true", help="print the state as JSON")
     status.set_defaults(func=run_status)
+    manifest = sub.add_parser("app-manifest", help="print the GitHub App manifest (JSON) for the bot at a URL")
+    manifest.add_argument("url", help="where the web process answers, e.g. https://bot.example.com")
+    manifest.add_argument("--name", help="the App's name (default: the manifest's)")
+    manifest.set_defaults(func=run_app_manifest)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("migration-bot")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("campaign", help="the campaign YAML file")
-    parser.add_argument("--repo", required=True, help="the repository checkout")
+    parser.add_argument("--repo", default=".", help="the repository checkout (default: the current directory)")
 
 
 # --- commands ------------------------------------------------------------------------------------------
@@ -116,13 +135,23 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     campaign = load_campaign(args.campaign)
-    if args.repo:
-        problems = unmatched_globs(campaign, _tree(args.repo).paths())
+    repo = args.repo or _enclosing_repository()
+    if repo:
+        problems = unmatched_globs(campaign, _tree(repo).paths())
         if problems:
             raise CampaignError(problems)
+    against = f"; every glob matches files in {repo}" if repo else ""
     print(f"{args.campaign}: campaign {campaign.id!r} is valid "
-         f"({len(campaign.rules)} rules, {len(campaign.categories)} categories)")
+          f"({len(campaign.rules)} rules, {len(campaign.categories)} categories){against}")
     return EXIT_OK
+
+
+def _enclosing_repository() -> str | None:
+    """The top of the git repository around the current directory; None outside one."""
+    try:
+        return run_git(["rev-parse", "--show-toplevel"], cwd=Path.cwd()).strip() or None
+    except GitError:
+        return None
 
 
 def run_plan(args: argparse.Namespace) -> int:
@@ -166,6 +195,8 @@ def run_validate(args: argparse.Namespace) -> int:
     head_sha(work.root)  # a clear error when this is not a git checkout
     changed = {p for p in changed_files(work.root)
                if _in_scope(campaign, p, category) and (work.root / p).is_file()}
+    if not changed:
+        return _nothing_applied(campaign, work, category, args.json)
     setup = TestSetup.local(args.sandbox)
     with temporary_worktree(work.root, "HEAD") as head:
         results = _current_results(campaign, DirectoryTree(head), work, category, changed)
@@ -186,6 +217,24 @@ def run_validate(args: argparse.Namespace) -> int:
     for renderable in terminal.rules_view(counts):
         terminal.console(stderr=args.json or not sys.stdout.isatty()).print(renderable)
     return EXIT_OK if report.ok else EXIT_FINDINGS
+
+
+NOTHING_APPLIED = ("nothing to validate: the working tree has no change in category {category!r} "
+                   "(`apply --diff` only prints; run `migration-bot apply {campaign} --category {category}` first). "
+                   "References left in it: {left}.")
+
+
+def _nothing_applied(campaign: Campaign, work: DirectoryTree, category: Category, as_json: bool) -> int:
+    """`validate` with nothing applied: say so and show what is left, never "passed"."""
+    planned = plan_campaign(campaign, work).category(category.name)
+    if as_json:
+        print(json.dumps({"category": category.name, "applied": False, "references_left": planned.references,
+                          "files": list(planned.files)}, indent=2))
+    else:
+        print(NOTHING_APPLIED.format(category=category.name, campaign=campaign.source, left=planned.references))
+        for path in planned.files:
+            print(f"  {path}")
+    return EXIT_FINDINGS
 
 
 def _current_results(campaign: Campaign, head: DirectoryTree, work: DirectoryTree, category: Category,
@@ -250,6 +299,17 @@ def run_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_app_manifest(args: argparse.Namespace) -> int:
+    from bot.manifest import app_manifest
+
+    try:
+        manifest = app_manifest(args.url, name=args.name)
+    except ValueError as error:
+        raise CliError(EXIT_USAGE, str(error)) from None
+    print(json.dumps(manifest, indent=2))
+    return EXIT_OK
+
+
 # --- helpers -------------------------------------------------------------------------------------------
 
 
@@ -290,6 +350,17 @@ def _print_markdown(text: str) -> None:
         terminal.console().print(terminal.markdown(text))
     else:
         print(text)
+
+
+def _silence_stdout() -> None:
+    """Points stdout at /dev/null, so the interpreter's final flush does not fail on the closed pipe too."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (a test's capture): nothing will be flushed
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _err(message: str) -> None:

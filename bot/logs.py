@@ -7,8 +7,20 @@ import logging
 import sys
 from typing import Any
 
+#: characters of a request-supplied value (a header, an action) kept in a log line; the rest is cut
+CAP = 100
+
 #: attributes every LogRecord has; anything else on a record came from `extra=` and is worth keeping
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+def capped(value: object, limit: int = CAP) -> str:
+    """`value` as text of at most `limit` characters plus a marker saying how much was cut: anything a
+    sender controls goes through this before it is logged, so one request cannot write a megabyte line."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}...[{len(text) - limit} more]"
 
 
 class JsonFormatter(logging.Formatter):

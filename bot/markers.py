@@ -17,26 +17,50 @@ LABEL_MERGE_REQUESTED = "migration:merge-requested"
 BOT_EMAIL = "migration-bot@users.noreply.github.com"
 
 _MARKER_RE = re.compile(r"<!-- migration-bot:(?P<kind>[a-z-]+) (?P<json>\{.*?\}) -->")
+_DATA_RE = re.compile(r"<!-- migration-bot:dashboard-data .*? -->", re.DOTALL)
+_DASHBOARD_RE = re.compile(r"<!-- migration-bot:dashboard (?P<json>\{.*?\}) -->")
+_BOX_RE = re.compile(r"^\s*[-*] \[(?P<mark>[ xX])\] <!-- migration-bot:box (?P<id>[a-z-]+(?::[a-z0-9-]+)?) -->",
+                     re.MULTILINE)
 
 
-def branch_name(campaign: str, category: str) -> str:
-    return f"{BRANCH_PREFIX}/{campaign}/{category}"
+#: a campaign's `pulls.branch_prefix`: one path segment
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-def revert_branch_name(campaign: str, category: str) -> str:
-    return f"{branch_name(campaign, category)}-revert"
+def branch_name(campaign: str, category: str, prefix: str = BRANCH_PREFIX) -> str:
+    """`<prefix>/<campaign>/<category>`; `prefix` is the campaign's `pulls.branch_prefix`."""
+    return f"{prefix}/{campaign}/{category}"
 
 
-def campaign_branch_prefix(campaign: str) -> str:
-    return f"{BRANCH_PREFIX}/{campaign}/"
+def revert_branch_name(campaign: str, category: str, prefix: str = BRANCH_PREFIX) -> str:
+    return revert_branch_of(branch_name(campaign, category, prefix))
+
+
+def revert_branch_of(branch: str) -> str:
+    """The revert branch of the category branch `branch`."""
+    return f"{branch}-revert"
+
+
+def campaign_branch_prefix(campaign: str, prefix: str = BRANCH_PREFIX) -> str:
+    return f"{prefix}/{campaign}/"
 
 
 def parse_branch(branch: str) -> tuple[str, str] | None:
-    """(campaign, category) of a bot branch, revert branches included with their suffix; else None."""
+    """(campaign, category) of a branch shaped like a bot branch, `<prefix>/<campaign>/<category>` with any
+    one-segment prefix (campaigns choose theirs), revert branches included with their suffix; else None.
+
+    The shape is not ownership: whoever acts checks the prefix against the campaign's (`has_prefix`),
+    and the PR's author and marker.
+    """
     parts = branch.split("/")
-    if len(parts) != 3 or parts[0] != BRANCH_PREFIX:
+    if len(parts) != 3 or not _PREFIX_RE.match(parts[0]) or not parts[1] or not parts[2]:
         return None
     return parts[1], parts[2]
+
+
+def has_prefix(branch: str, prefix: str) -> bool:
+    """Whether `branch` starts with the campaign branch prefix `prefix` (one segment)."""
+    return branch.startswith(f"{prefix}/")
 
 
 def campaign_label(campaign: str) -> str:
@@ -79,3 +103,35 @@ def comment_marker(concern: str) -> str:
 def dashboard_marker(campaign: str) -> str:
     """Hidden tag that identifies a campaign's dashboard issue, so it is found and edited, not re-posted."""
     return f"<!-- migration-bot:dashboard {json.dumps({'campaign': campaign})} -->"
+
+
+def parse_dashboard_marker(body: str | None) -> str | None:
+    """The campaign id of a dashboard body's marker; None when absent or unreadable."""
+    match = _DASHBOARD_RE.search(body or "")
+    try:
+        campaign = json.loads(match["json"])["campaign"] if match else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return campaign if isinstance(campaign, str) else None
+
+
+def box_line(box: str, text: str) -> str:
+    """An unticked dashboard checkbox whose hidden id (`start:api`, `pause`) says what ticking it asks."""
+    return f"- [ ] <!-- migration-bot:box {box} --> {text}"
+
+
+def ticked_boxes(body: str | None) -> dict[str, bool]:
+    """Every box id in `body` and whether it is ticked."""
+    return {m["id"]: m["mark"] != " " for m in _BOX_RE.finditer(body or "")}
+
+
+def newly_ticked(before: str | None, after: str | None) -> list[str]:
+    """Box ids ticked in `after` that were not ticked in `before`, in the order of `after`."""
+    old = ticked_boxes(before)
+    return [box for box, ticked in ticked_boxes(after).items() if ticked and not old.get(box, False)]
+
+
+def dashboard_data_comment(body: str | None) -> str | None:
+    """The hidden data comment of a dashboard body as written, or None (to carry it over a human's edit)."""
+    match = _DATA_RE.search(body or "")
+    return match[0] if match else None

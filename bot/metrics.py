@@ -15,7 +15,8 @@ from prometheus_client import (
 
 from bot.services import services
 
-#: deliveries by event and outcome: queued, duplicate, unsigned, forged, too_large, bad_json, unavailable, error
+#: deliveries by event and outcome. `event` is a routed event name or "other" (unrouted, or not signed);
+#: outcome: queued, duplicate, unsigned, forged, too_large, bad_headers, bad_json, bad_payload, unavailable, error
 DELIVERIES = Counter(
     "migration_bot_webhook_deliveries_total",
     "Webhook deliveries received, by event and outcome.",
@@ -41,4 +42,5 @@ def metrics() -> Response:
     if multiproc_dir:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=multiproc_dir)
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: Flask would append a second "; charset=utf-8" to CONTENT_TYPE_LATEST
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib import import_module
 from typing import Any
 
+from bot.logs import capped
 from bot.settings import Settings
 from workers.contract import Job
 
@@ -28,6 +29,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "bot.handlers.checks",
     "bot.handlers.pulls",
     "bot.handlers.comments",
+    "bot.handlers.dashboard",
 )
 
 
@@ -50,6 +52,12 @@ def table() -> dict[RouteKey, Handler]:
     return merge_tables(import_module(name).ROUTES for name in HANDLER_MODULES)
 
 
+@functools.cache
+def events() -> frozenset[str]:
+    """The event names some handler takes: the fixed set metrics may use as labels (anything else is "other")."""
+    return frozenset(event for event, _action in table())
+
+
 def lookup(routes: Mapping[RouteKey, Handler], event: str, action: object) -> Handler | None:
     """The (event, action) handler, else the (event, None) one; a non-string action counts as none."""
     exact = routes.get((event, action)) if isinstance(action, str) else None
@@ -57,9 +65,12 @@ def lookup(routes: Mapping[RouteKey, Handler], event: str, action: object) -> Ha
 
 
 def route(event: str, payload: Mapping[str, Any], settings: Settings) -> list[Job]:
-    """The Jobs for one delivery; an event nobody handles gives none (logged at debug)."""
+    """The Jobs for one delivery; an event nobody handles gives none (logged at debug).
+
+    A payload whose fields a handler reads have the wrong type raises `bot.payloads.PayloadError`.
+    """
     handler = lookup(table(), event, payload.get("action"))
     if handler is None:
-        log.debug("no route", extra={"event": event, "action": payload.get("action")})
+        log.debug("no route", extra={"event": capped(event), "action": capped(payload.get("action"))})
         return []
     return list(handler(payload, settings))

@@ -7,8 +7,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from bot import markers
-from bot.campaign.globs import glob_matches
-from bot.campaign.load import CampaignError, parse_campaign
+from bot.campaign.load import CampaignError, is_campaign_file, parse_campaign
 from bot.campaign.spec import Campaign
 from bot.forge.base import Forge, Permanent
 from bot.rollout.dashboard import parse_data
@@ -58,7 +57,7 @@ def read_campaigns(forge: Forge, repo: str, glob: str = DEFAULT_GLOB, branch: st
     branch = branch or forge.repo(repo).default_branch
     if paths is None:
         directory = str(PurePosixPath(glob).parent)
-        paths = [p for p in forge.list_files(repo, directory, branch) if glob_matches(glob, p)]
+        paths = [p for p in forge.list_files(repo, directory, branch) if is_campaign_file(glob, p)]
     found = []
     for path in paths:
         text = forge.read_file(repo, path, branch)
@@ -74,7 +73,7 @@ def read_campaigns(forge: Forge, repo: str, glob: str = DEFAULT_GLOB, branch: st
 def read_status(forge: Forge, repo: str, wanted: str, glob: str = DEFAULT_GLOB) -> CampaignStatus:
     """The state from the campaign's PRs; categories planned empty come from the dashboard's memory."""
     campaign = find_campaign(forge, repo, wanted, glob)
-    pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id))
+    pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id, campaign.pulls.branch_prefix))
     issue = forge.find_issue(repo, markers.dashboard_marker(campaign.id))
     empty = parse_data(issue.body if issue else None).empty
     state = campaign_state(campaign, pulls, {name: 0 for name in empty})

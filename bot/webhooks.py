@@ -1,4 +1,4 @@
-"""POST /webhooks: size cap -> signature -> JSON -> route -> dedupe -> enqueue -> 202. And GET /healthz."""
+"""POST /webhooks: size cap -> signature -> headers -> JSON -> route -> dedupe -> enqueue -> 202. And GET /healthz."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from kombu.exceptions import KombuError
 
 from bot import metrics, routes
 from bot.enqueue import publisher_for
+from bot.logs import capped
+from bot.payloads import PayloadError
 from bot.services import Services
 from bot.services import services as _services
 from bot.signature import verify
@@ -28,13 +30,27 @@ DEDUPE_CLIENTS = "migration_bot.dedupe_clients"
 #: GitHub redelivers for days at most by hand; a day covers its automatic retries and replays
 DELIVERY_TTL_S = 86400
 _BROKER_ERRORS = (KombuError, redis.RedisError, OSError)
+#: GitHub's delivery ids are UUIDs (36 characters); longer ones are refused, with room for other senders' ids
+MAX_DELIVERY_ID = 64
+#: GitHub's longest event name is under 40 characters
+MAX_EVENT_NAME = 64
+HEADERS_ERROR = (f"X-GitHub-Delivery (at most {MAX_DELIVERY_ID} characters) and X-GitHub-Event "
+                 f"(at most {MAX_EVENT_NAME}) are required")
+#: the metrics label of every event no handler takes, and of every delivery not (yet) known to be signed
+OTHER_EVENT = "other"
 
 blueprint = Blueprint("webhooks", __name__)
 
 
-def _answer(event: str, outcome: str, status: int, **body: Any) -> tuple[Response, int]:
-    metrics.DELIVERIES.labels(event=event or "-", outcome=outcome).inc()
+def _answer(label: str, outcome: str, status: int, **body: Any) -> tuple[Response, int]:
+    """The response, counted under `label` (see `_label`: a fixed set, so /metrics cannot grow unbounded)."""
+    metrics.DELIVERIES.labels(event=label, outcome=outcome).inc()
     return jsonify(body), status
+
+
+def _label(event: str) -> str:
+    """The metrics label of a signed delivery's event: its name when a handler takes it, else OTHER_EVENT."""
+    return event if event in routes.events() else OTHER_EVENT
 
 
 @blueprint.post("/webhooks")
@@ -46,42 +62,49 @@ def receive() -> tuple[Response, int]:
     try:
         return _receive(_services(), delivery, event)
     except Exception:
-        log.exception("webhook failed", extra={"delivery_id": delivery, "event": event})
-        return _answer(event, "error", 500, error="internal error", delivery=delivery)
+        log.exception("webhook failed", extra={"delivery_id": capped(delivery), "event": capped(event)})
+        return _answer(OTHER_EVENT, "error", 500, error="internal error", delivery=capped(delivery, MAX_DELIVERY_ID))
     finally:
         metrics.INGEST_SECONDS.observe(time.perf_counter() - started)
 
 
 def _receive(services: Services, delivery: str, event: str) -> tuple[Response, int]:
+    """Until the signature holds, nothing the sender wrote reaches a label or an uncapped log field."""
     settings = services.settings
+    said = {"delivery_id": capped(delivery), "event": capped(event)}
     body = _read_capped(settings.max_body)
     if body is None:
-        return _answer(event, "too_large", 413, error=f"body larger than {settings.max_body} bytes")
+        return _answer(OTHER_EVENT, "too_large", 413, error=f"body larger than {settings.max_body} bytes")
     signature = request.headers.get("X-Hub-Signature-256")
     if not verify(settings.require_webhook_secret(), body, signature):
         outcome = "forged" if signature else "unsigned"
-        log.warning("rejected %s delivery", outcome, extra={"delivery_id": delivery, "event": event})
-        return _answer(event, outcome, 401, error="missing or wrong X-Hub-Signature-256")
-    payload = _parse(body)
+        log.warning("rejected %s delivery", outcome, extra=said)
+        return _answer(OTHER_EVENT, outcome, 401, error="missing or wrong X-Hub-Signature-256")
+    label = _label(event)
+    if not delivery or not event or len(delivery) > MAX_DELIVERY_ID or len(event) > MAX_EVENT_NAME:
+        log.warning("rejected delivery headers", extra=said)
+        return _answer(label, "bad_headers", 400, error=HEADERS_ERROR)
+    payload, problem = _parse(body)
     if payload is None:
-        return _answer(event, "bad_json", 400, error="body is not a JSON object")
-    if not delivery or not event:
-        return _answer(event, "bad_headers", 400, error="X-GitHub-Delivery and X-GitHub-Event are required")
-    jobs = routes.route(event, payload, settings)
+        log.warning("rejected delivery body: %s", problem, extra=said)
+        return _answer(label, "bad_json", 400, error=problem)
+    try:
+        jobs = routes.route(event, payload, settings)
+    except PayloadError as error:
+        log.warning("payload ignored: %s", capped(str(error), 500), extra=said)
+        return _answer(label, "bad_payload", 400, error="payload fields of the wrong type", delivery=delivery)
     try:
         fresh = _queue_once(services, delivery, jobs)
     except _BROKER_ERRORS:
-        log.exception("enqueue failed", extra={"delivery_id": delivery, "event": event})
+        log.exception("enqueue failed", extra=said)
         _forget(services.redis, delivery)
-        return _answer(event, "unavailable", 503, error="broker unavailable", delivery=delivery)
+        return _answer(label, "unavailable", 503, error="broker unavailable", delivery=delivery)
     if not fresh:
-        log.info("duplicate delivery", extra={"delivery_id": delivery, "event": event})
-        return _answer(event, "duplicate", 200, duplicate=True, delivery=delivery)
+        log.info("duplicate delivery", extra=said)
+        return _answer(label, "duplicate", 200, duplicate=True, delivery=delivery)
     # per-delivery success is a DEBUG line: /metrics counts deliveries and the worker logs each task it runs
-    log.debug(
-        "delivery queued", extra={"delivery_id": delivery, "event": event, "tasks": [j.task for j in jobs]}
-    )
-    return _answer(event, "queued", 202, queued=[job.task for job in jobs], delivery=delivery)
+    log.debug("delivery queued", extra={**said, "tasks": [j.task for j in jobs]})
+    return _answer(label, "queued", 202, queued=[job.task for job in jobs], delivery=delivery)
 
 
 def _read_capped(limit: int) -> bytes | None:
@@ -92,12 +115,16 @@ def _read_capped(limit: int) -> bytes | None:
     return None if len(body) > limit else body
 
 
-def _parse(body: bytes) -> Mapping[str, Any] | None:
+def _parse(body: bytes) -> tuple[Mapping[str, Any] | None, str]:
+    """The JSON object of `body`, or None and why. Nesting deeper than the interpreter's recursion limit
+    (GitHub's payloads are a few levels deep) is refused here, not raised."""
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return None
-    return payload if isinstance(payload, dict) else None
+        return None, "body is not a JSON object"
+    except RecursionError:
+        return None, "JSON nested too deep"
+    return (payload, "") if isinstance(payload, dict) else (None, "body is not a JSON object")
 
 
 def _first_sighting(services: Services, delivery: str) -> bool:

@@ -82,7 +82,7 @@ def commit_message(campaign: Campaign, report: ValidationReport) -> str:
     totals = report.totals
     files = "\n".join(f"- {f.path}" for f in report.files)
     return (
-        f"[migration] {campaign.title}: {report.category}\n\n"
+        f"{campaign.pull_title(report.category)}\n\n"
         f"Campaign: {campaign.id}\nCategory: {report.category}\n"
         f"Files changed: {totals['files_changed']}\nReferences removed: {totals['references_removed']}\n\n"
         f"{files}\n"

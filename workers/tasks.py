@@ -20,6 +20,8 @@ from celery import Celery, Task, shared_task
 from bot.forge.base import Forge, ForgeError, Permanent, Retryable
 from bot.settings import Settings
 from workers.contract import (
+    CHECK_CAMPAIGN,
+    DASHBOARD_EDITED,
     JUDGE_CHECKS,
     MIGRATE_CATEGORY,
     PULL_CLOSED,
@@ -28,7 +30,7 @@ from workers.contract import (
     START_CAMPAIGN,
     Job,
 )
-from workers.jobs import JobConfig, Outcome, migrate, rollout
+from workers.jobs import JobConfig, Outcome, boxes, campaign_check, migrate, rollout
 from workers.jobs import commands as commands_job
 from workers.known_repos import remember_repo, repos_to_reconcile
 from workers.locks import RedisRepoLock, RepoLock, ThreadRepoLock
@@ -192,13 +194,26 @@ def start_campaign(self: RepoTask, repo: str, installation_id: int | None, sha: 
 
 @shared_task(name=MIGRATE_CATEGORY, bind=True, base=RepoTask)
 def migrate_category(self: RepoTask, repo: str, installation_id: int | None, sha: str, campaign_path: str,
-                     category: str) -> dict[str, Any]:
+                     category: str, dashboard: int | None = None) -> dict[str, Any]:
     result = self.run_job(
         repo, installation_id,
-        lambda forge, config: migrate.migrate_category(forge, repo, sha, campaign_path, category, config),
+        lambda forge, config: migrate.migrate_category(forge, repo, sha, campaign_path, category, config, dashboard),
         {"sha": sha, "campaign_path": campaign_path, "category": category}, lock=repo,
         on_permanent=lambda forge, reason: migrate.comment_migration_failure(forge, repo, sha, campaign_path,
                                                                              category, reason))
+    return result.to_json()
+
+
+@shared_task(name=CHECK_CAMPAIGN, bind=True, base=RepoTask)
+def check_campaign(self: RepoTask, repo: str, installation_id: int | None, sha: str, paths: Sequence[str] | None,
+                   branch: str, removed: Sequence[str] = (), before: str | None = None,
+                   number: int | None = None) -> dict[str, object]:
+    """Under the rollout lock: on the default branch it writes dashboards, as the rollout jobs do."""
+    result = self.run_job(
+        repo, installation_id,
+        lambda forge, config: campaign_check.check_campaign(forge, repo, sha, paths, branch, removed, before, config,
+                                                            number),
+        {"sha": sha, "branch": branch, "pull": number}, lock=rollout_lock_name(repo))
     return result.to_json()
 
 
@@ -223,6 +238,17 @@ def run_command(self: RepoTask, repo: str, installation_id: int | None, number: 
         lambda forge, config: commands_job.run_command(forge, repo, number, comment_id, author, commands, config),
         {"pull": number, "comment_id": comment_id, "author": author}, lock=rollout_lock_name(repo), remember=True,
         on_permanent=lambda forge, reason: commands_job.comment_command_failure(forge, repo, number, reason))
+
+
+@shared_task(name=DASHBOARD_EDITED, bind=True, base=RepoTask)
+def dashboard_edited(self: RepoTask, repo: str, installation_id: int | None, number: int, campaign: str, author: str,
+                     ticked: Sequence[str], carried_data: str | None = None) -> list[str]:
+    """A person edited a dashboard issue: restore it and carry out the boxes ticked, under the rollout lock."""
+    return self.run_job(
+        repo, installation_id,
+        lambda forge, config: boxes.dashboard_edited(forge, repo, number, campaign, author, ticked, carried_data,
+                                                     config),
+        {"issue": number, "campaign": campaign, "author": author}, lock=rollout_lock_name(repo), remember=True)
 
 
 @shared_task(name=RECONCILE_CAMPAIGNS, bind=True, base=RepoTask)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 from pydantic import ValidationError
@@ -14,6 +15,11 @@ from bot.campaign import models, spec
 from bot.campaign.globs import glob_matches
 
 ROOT_FIELD = "<document>"
+#: largest campaign file read, in bytes; a real one is a few KiB, and YAML parsing time grows fast with size
+MAX_CAMPAIGN_BYTES = 256 * 1024
+#: campaign files may be named either way; a glob naming one suffix matches the other too
+YAML_SUFFIXES = (".yml", ".yaml")
+_ID_LINE = re.compile(r"""^campaign:[ \t]*(?P<q>["']?)(?P<id>[a-z0-9][a-z0-9-]*)(?P=q)[ \t]*(#.*)?$""", re.MULTILINE)
 
 Loc = tuple[str | int, ...]
 
@@ -39,17 +45,52 @@ class CampaignError(ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+def is_campaign_file(glob: str, path: str) -> bool:
+    """Whether `path` is a campaign file under `glob`, counting `.yml` and `.yaml` as one suffix."""
+    if glob_matches(glob, path):
+        return True
+    for suffix in YAML_SUFFIXES:
+        if glob.endswith(suffix):
+            stem = glob.removesuffix(suffix)
+            return any(glob_matches(stem + other, path) for other in YAML_SUFFIXES if other != suffix)
+    return False
+
+
+def campaign_id_hint(text: str, source: str) -> str:
+    """The campaign id a file means, even when it does not load: its top-level `campaign:` line when that
+    is a well-formed id, else the file name's stem made into one ("Engine v2.yml" -> "engine-v2")."""
+    match = _ID_LINE.search(text[:MAX_CAMPAIGN_BYTES])
+    if match:
+        return match["id"]
+    stem = PurePosixPath(source).name.split(".")[0]
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "campaign"
+
+
 def load_campaign(path: str | Path) -> spec.Campaign:
     """Read and check the campaign file at `path`; raises CampaignError (also for an unreadable file)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as file:
+            raw = file.read(MAX_CAMPAIGN_BYTES + 1)
+        _check_size(len(raw), str(path))
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise CampaignError([Problem(str(path), 1, ROOT_FIELD, f"cannot read the file: {error}")]) from None
     return parse_campaign(text, source=str(path))
 
 
+def _check_size(size: int, source: str) -> None:
+    if size > MAX_CAMPAIGN_BYTES:
+        message = (f"the file is larger than {MAX_CAMPAIGN_BYTES // 1024} KiB and was not read; "
+                   "a campaign file is a few KiB (split it into several campaigns)")
+        raise CampaignError([Problem(source, 1, ROOT_FIELD, message)])
+
+
 def parse_campaign(text: str, source: str = "<campaign>") -> spec.Campaign:
-    """Check `text` as a campaign file and return its values. Never raises anything but CampaignError."""
+    """Check `text` as a campaign file and return its values. Never raises anything but CampaignError.
+
+    A text over MAX_CAMPAIGN_BYTES (encoded as UTF-8) is refused before any YAML parsing.
+    """
+    _check_size(len(text) if len(text) * 4 <= MAX_CAMPAIGN_BYTES else len(text.encode("utf-8")), source)
     root, data = _compose(text, source)
     if not isinstance(data, dict):
         kind = "nothing" if data is None else type(data).__name__
@@ -238,7 +279,8 @@ def _template_problems(rule: dict, moves: dict[str, str] | None) -> Iterator[str
     if moves is not None and head != (expected := moves.get(old, old).rpartition(".")[2]):
         moved = f" (the `move` rule moves {old} to {moves[old]})" if old in moves else ""
         found = f"not {head!r}" if head else "but it has no leading name"
-        yield f"template must start with {expected!r}{moved}, {found}"
+        yield (f"template must start with {expected!r}{moved}, {found}: the leading name stands for the "
+               f"migrated callable, written as the file will bind it after the rewrite")
     names = {p.name for p in params}
     for name in models.template_free_names(expr):
         if name not in names:
@@ -267,5 +309,7 @@ def _campaign(model: models.CampaignModel, tree: _Tree) -> spec.Campaign:
         categories=tuple(sorted(categories, key=lambda c: c.priority)),  # stable: ties keep file order
         validate=model.validate_.to_spec(),
         rollout=model.rollout.to_spec(),
+        pulls=model.pulls.to_spec(),
         source=tree.source,
+        enabled=model.enabled,
     )

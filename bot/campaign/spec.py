@@ -29,6 +29,23 @@ class MergeMethod(StrEnum):
     REBASE = "rebase"
 
 
+class Weekday(StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+#: Monday first, as `datetime.weekday()` counts
+WEEKDAYS: tuple[Weekday, ...] = tuple(Weekday)
+#: the PR title when the campaign gives none; fields: {title} (the campaign's), {campaign} (its id), {category}
+DEFAULT_TITLE = "[migration] {title}: {category}"
+DEFAULT_BRANCH_PREFIX = "migration-bot"
+
+
 @dataclass(frozen=True)
 class Param:
     """One parameter of a `call` rule's old signature."""
@@ -90,6 +107,8 @@ class Category:
     priority: int
     paths: tuple[str, ...]  #: globs relative to the repository root; `**` spans directories
     line: int = 0
+    reviewers: tuple[str, ...] = ()  #: logins (or "org/team") asked to review the category's PR
+    assignees: tuple[str, ...] = ()  #: logins the category's PR is assigned to
 
 
 #: the broker redelivers a task still running after this long (workers/celery_app.VISIBILITY_TIMEOUT_S)
@@ -113,6 +132,25 @@ class Validation:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """When the bot may open or merge pull requests: these days, from `start_hour` to `end_hour`, local time."""
+
+    days: tuple[Weekday, ...] = WEEKDAYS
+    start_hour: int = 0  #: first hour of the window, 0-23
+    end_hour: int = 24  #: hour the window closes, 1-24 (after start_hour)
+    timezone: str = "UTC"  #: an IANA name, e.g. "Europe/Paris"
+
+
+@dataclass(frozen=True)
+class Pulls:
+    """How the bot's pull requests are named and labelled."""
+
+    branch_prefix: str = DEFAULT_BRANCH_PREFIX  #: branches are `<prefix>/<campaign>/<category>`
+    labels: tuple[str, ...] = ()  #: added to every PR besides the bot's own labels
+    title: str = DEFAULT_TITLE
+
+
+@dataclass(frozen=True)
 class Rollout:
     order: Order = Order.SEQUENTIAL
     max_open: int = 1
@@ -122,6 +160,8 @@ class Rollout:
     #: check names that decide a verdict when branch protection cannot be read; empty = all that ran
     required_checks: tuple[str, ...] = ()
     auto_revert_merge: bool = False
+    schedule: Schedule = field(default_factory=Schedule)
+    max_per_day: int | None = None  #: pull requests the campaign may open per day (schedule's timezone); None: no cap
 
 
 @dataclass(frozen=True)
@@ -132,13 +172,19 @@ class Campaign:
     categories: tuple[Category, ...]  #: sorted by (priority, position in the file)
     validate: Validation = field(default_factory=Validation)
     rollout: Rollout = field(default_factory=Rollout)
+    pulls: Pulls = field(default_factory=Pulls)
     source: str = ""  #: the file it was read from, for messages
+    enabled: bool = True  #: False: stopped (`enabled: false`), no new PRs; open ones are left alone
 
     def category(self, name: str) -> Category:
         for category in self.categories:
             if category.name == name:
                 return category
         raise KeyError(name)
+
+    def pull_title(self, category: str) -> str:
+        """The PR title of `category` from the `pulls.title` template (checked at load)."""
+        return self.pulls.title.format(title=self.title, campaign=self.id, category=category)
 
     @property
     def migrated_names(self) -> tuple[str, ...]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.forge.base import (
+    Annotation,
+    CheckReport,
     CheckResult,
     CommitInfo,
     Forge,
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     from bot.forge.github import GitHubForge
     from bot.forge.local import LocalForge
 
-__all__ = ["CheckResult", "CommitInfo", "Forge", "ForgeError", "GitHubForge", "IssueInfo", "LocalForge", "Permanent",
+__all__ = ["Annotation", "CheckReport", "CheckResult", "CommitInfo", "Forge", "ForgeError", "GitHubForge", "IssueInfo", "LocalForge", "Permanent",
            "PullInfo", "RepoInfo", "Retryable"]
 
 

@@ -61,6 +61,27 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class Annotation:
+    """One problem shown at a line of a file in a check run's output (GitHub's "annotation")."""
+
+    path: str
+    line: int  #: 1-based
+    message: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """A finished check run as the bot writes it: one fixed name per concern."""
+
+    name: str
+    conclusion: str  #: "success" | "failure" | "neutral"
+    title: str
+    summary: str  #: Markdown
+    annotations: tuple[Annotation, ...] = ()
+
+
+@dataclass(frozen=True)
 class IssueInfo:
     """A plain issue (never a PR): the campaign dashboard."""
 
@@ -120,6 +141,11 @@ class Forge(Protocol):
 
     def remove_label(self, full_name: str, number: int, label: str) -> None: ...
 
+    def request_review(self, full_name: str, number: int, reviewers: Sequence[str], assignees: Sequence[str]) -> None:
+        """Asks `reviewers` (logins, or "org/team" slugs) to review PR `number` and assigns `assignees`;
+        asking again is harmless (GitHub keeps one request per reviewer)."""
+        ...
+
     def upsert_comment(self, full_name: str, number: int, marker: str, body: str) -> None:
         """Edits the bot's comment carrying `marker`, or posts it when there is none."""
         ...
@@ -132,11 +158,19 @@ class Forge(Protocol):
         """Required check names from branch protection; None when they cannot be read."""
         ...
 
+    def set_check(self, full_name: str, sha: str, report: CheckReport) -> None:
+        """Records `report` on `sha` as a completed check run (a new run of that name replaces the last)."""
+        ...
+
     def merge_pull(self, full_name: str, number: int, *, sha: str, method: str, title: str) -> str:
         """Merges only if the head is still `sha`; returns the merge commit sha."""
         ...
 
     def pull_commits(self, full_name: str, number: int) -> list[CommitInfo]: ...
+
+    def pull_files(self, full_name: str, number: int) -> list[str]:
+        """Paths the PR changes (added, modified, renamed to, or removed), as GitHub lists them."""
+        ...
 
     def permission(self, full_name: str, login: str) -> str:
         """"admin" | "maintain" | "write" | "triage" | "read" | "none"."""

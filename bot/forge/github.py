@@ -19,7 +19,7 @@ from github.Repository import Repository
 from github.RequiredStatusChecks import RequiredStatusChecks
 
 from bot import markers
-from bot.forge.base import CheckResult, CommitInfo, IssueInfo, Permanent, PullInfo, RepoInfo
+from bot.forge.base import CheckReport, CheckResult, CommitInfo, IssueInfo, Permanent, PullInfo, RepoInfo
 from bot.forge.errors import translated
 from bot.forge.etag import EtagCache, conditional_get, conditional_pages
 
@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 _STATUS_CONCLUSION = {"success": "success", "failure": "failure", "error": "failure"}
 #: list pages as large as GitHub allows: fewer requests per list, fewer ETags to keep
 PER_PAGE = 100
+#: annotations GitHub takes in one check-run request
+MAX_ANNOTATIONS = 50
+#: characters GitHub takes in a check run's summary
+MAX_SUMMARY = 65535
 
 Obj = TypeVar("Obj", bound=GithubObject)
 T = TypeVar("T")
@@ -81,6 +85,7 @@ class GitHubForge:
 
     def __init__(self, settings: Settings, installation_id: int | None) -> None:
         self._auth = _auth(settings, installation_id)
+        self._app = not isinstance(self._auth, Auth.Token)  #: check runs need an App installation
         # lazy: objects are fetched on first attribute read, so an edit or a label costs one call, not two
         self._gh = Github(base_url=settings.api_url, auth=self._auth, retry=None, lazy=True,
                           seconds_between_requests=None, seconds_between_writes=None)
@@ -191,6 +196,15 @@ class GitHubForge:
             if missing:
                 issue.add_to_labels(*missing)
 
+    def request_review(self, full_name: str, number: int, reviewers: Sequence[str], assignees: Sequence[str]) -> None:
+        users = [r for r in dict.fromkeys(reviewers) if "/" not in r]
+        teams = [r.split("/", 1)[1] for r in dict.fromkeys(reviewers) if "/" in r]
+        with translated(f"request reviews on #{number}"):
+            if users or teams:
+                self._pull(full_name, number).create_review_request(reviewers=users, team_reviewers=teams)
+            if assignees:
+                self._repo(full_name).get_issue(number).add_to_assignees(*dict.fromkeys(assignees))
+
     def remove_label(self, full_name: str, number: int, label: str) -> None:
         try:
             with translated(f"unlabel #{number}"):
@@ -233,16 +247,45 @@ class GitHubForge:
                     + self._get(full_name, f"{commit}/status", None, parse_statuses))
 
     def required_checks(self, full_name: str, branch: str) -> tuple[str, ...] | None:
+        """Required checks from the branch's rulesets and its classic protection, together; None when neither
+        can be read. Rulesets need no `administration` permission, so an App without it still knows them."""
         def parse(raw: dict[str, Any]) -> tuple[str, ...]:
             required = self._object(RequiredStatusChecks, raw)
             return tuple(dict.fromkeys([*required.contexts, *(c.context for c in required.checks or [])]))
 
-        url = f"/repos/{full_name}/branches/{quote(branch)}/protection/required_status_checks"
-        try:
-            with translated(f"read the protection of {branch}"):
-                return self._get(full_name, url, None, parse)
-        except Permanent:
+        def parse_rules(raw: list[dict[str, Any]]) -> tuple[str, ...]:
+            return tuple(check["context"] for rule in raw if rule.get("type") == "required_status_checks"
+                         for check in (rule.get("parameters") or {}).get("required_status_checks", [])
+                         if isinstance(check, dict) and check.get("context"))
+
+        found: list[tuple[str, ...]] = []
+        for url, parser in ((f"/repos/{full_name}/rules/branches/{quote(branch)}", parse_rules),
+                            (f"/repos/{full_name}/branches/{quote(branch)}/protection/required_status_checks", parse)):
+            try:
+                with translated(f"read the branch rules of {branch}"):
+                    found.append(self._get(full_name, url, None, parser))
+            except Permanent:
+                continue
+        if not found:
             return None
+        return tuple(dict.fromkeys(name for names in found for name in names))
+
+    def set_check(self, full_name: str, sha: str, report: CheckReport) -> None:
+        """A check run with annotations (GitHub takes at most MAX_ANNOTATIONS per request; the summary lists
+        them all). Check runs need an App: with a plain token a commit status of that name says the verdict."""
+        if not self._app:
+            state = "success" if report.conclusion in ("success", "neutral") else "failure"
+            with translated(f"set the status {report.name}"):
+                self._repo(full_name).get_commit(sha).create_status(
+                    state, description=report.title[:140], context=report.name)
+            return
+        notes = [{"path": a.path, "start_line": a.line, "end_line": a.line, "annotation_level": "failure",
+                  "message": a.message, **({"title": a.title} if a.title else {})}
+                 for a in report.annotations[:MAX_ANNOTATIONS]]
+        output = {"title": report.title, "summary": report.summary[:MAX_SUMMARY], "annotations": notes}
+        with translated(f"set the check {report.name}"):
+            self._repo(full_name).create_check_run(name=report.name, head_sha=sha, status="completed",
+                                                   conclusion=report.conclusion, output=output)
 
     def merge_pull(self, full_name: str, number: int, *, sha: str, method: str, title: str) -> str:
         with translated(f"merge #{number}"):
@@ -255,6 +298,10 @@ class GitHubForge:
         with translated(f"list the commits of #{number}"):
             return [CommitInfo(c.sha, c.commit.author.email, c.commit.message)
                     for c in self._pull(full_name, number).get_commits()]
+
+    def pull_files(self, full_name: str, number: int) -> list[str]:
+        with translated(f"list the files of #{number}"):
+            return [f.filename for f in self._pull(full_name, number).get_files()]
 
     def permission(self, full_name: str, login: str) -> str:
         try:

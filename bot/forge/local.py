@@ -1,7 +1,7 @@
 """The offline forge: local git repositories plus pull-request records as JSON files, for the demo.
 
 A repository `full_name` is the git work tree at `<root>/<full_name>`; its pull requests live in
-`<root>/.migration-bot/pulls/<full_name>/<number>.json`. Checks are always empty (nothing judges offline),
+`<root>/.migration-bot/pulls/<full_name>/<number>.json`. Checks read are always empty (nothing judges offline),
 and a merge is a real `git merge` into the default branch.
 """
 
@@ -15,11 +15,22 @@ from pathlib import Path
 from typing import Any
 
 from bot import gitops, markers
-from bot.forge.base import CheckResult, CommitInfo, IssueInfo, Permanent, PullInfo, RepoInfo
+from bot.forge.base import (
+    Annotation,
+    CheckReport,
+    CheckResult,
+    CommitInfo,
+    IssueInfo,
+    Permanent,
+    PullInfo,
+    RepoInfo,
+)
 
 RECORDS_DIR = ".migration-bot/pulls"
 #: plain issues (the campaign dashboard): `<root>/.migration-bot/issues/<full_name>/<number>.json`
 ISSUES_DIR = ".migration-bot/issues"
+#: check runs the bot wrote: `<root>/.migration-bot/checks/<full_name>/<sha>.<name with / as ->.json`
+CHECKS_DIR = ".migration-bot/checks"
 
 
 class LocalForge:
@@ -133,6 +144,13 @@ class LocalForge:
         present = list(self._load(full_name, number)["pull"]["labels"])
         self._update(full_name, number, labels=present + [x for x in dict.fromkeys(labels) if x not in present])
 
+    def request_review(self, full_name: str, number: int, reviewers: Sequence[str], assignees: Sequence[str]) -> None:
+        record = self._load(full_name, number)
+        asked = record.setdefault("review", {"reviewers": [], "assignees": []})
+        asked["reviewers"] = list(dict.fromkeys([*asked["reviewers"], *reviewers]))
+        asked["assignees"] = list(dict.fromkeys([*asked["assignees"], *assignees]))
+        self._save(full_name, record)
+
     def remove_label(self, full_name: str, number: int, label: str) -> None:
         present = self._load(full_name, number)["pull"]["labels"]
         self._update(full_name, number, labels=[x for x in present if x != label])
@@ -202,6 +220,22 @@ class LocalForge:
     def required_checks(self, full_name: str, branch: str) -> tuple[str, ...] | None:
         return None
 
+    def set_check(self, full_name: str, sha: str, report: CheckReport) -> None:
+        """Written to a record file (read back with `check_report`); `checks` stays empty: nothing judges offline."""
+        path = self._check_path(full_name, sha, report.name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(report), indent=2, sort_keys=True), encoding="utf-8")
+
+    def check_report(self, full_name: str, sha: str, name: str) -> CheckReport | None:
+        path = self._check_path(full_name, sha, name)
+        if not path.exists():
+            return None
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return CheckReport(**{**raw, "annotations": tuple(Annotation(**a) for a in raw["annotations"])})
+
+    def _check_path(self, full_name: str, sha: str, name: str) -> Path:
+        return self.root / CHECKS_DIR / full_name / f"{sha}.{name.replace('/', '-')}.json"
+
     def merge_pull(self, full_name: str, number: int, *, sha: str, method: str, title: str) -> str:
         pull = self.get_pull(full_name, number)
         if pull.state != "open" or pull.head_sha != sha:
@@ -220,6 +254,11 @@ class LocalForge:
         pull = self.get_pull(full_name, number)
         out = self._git(full_name, "log", "--format=%H%x00%ae%x00%s", f"{pull.base_ref}..{pull.head_sha}")
         return [CommitInfo(*line.split("\0")) for line in reversed(out.splitlines())]
+
+    def pull_files(self, full_name: str, number: int) -> list[str]:
+        pull = self.get_pull(full_name, number)
+        out = self._git(full_name, "diff", "--name-only", f"{pull.base_ref}...{pull.head_sha}")
+        return [line for line in out.splitlines() if line]
 
     def permission(self, full_name: str, login: str) -> str:
         return "admin"

@@ -12,39 +12,33 @@ from typing import Any
 
 from bot import markers
 from bot.commands import parse_commands
+from bot.payloads import CommentEvent, read
 from bot.settings import Settings
 from workers.contract import EVENTS_QUEUE, RUN_COMMAND, Job
-
-
-def _label_names(issue: Mapping[str, Any]) -> set[str]:
-    return {label.get("name") for label in issue.get("labels") or () if isinstance(label, Mapping)}
-
-
-def _is_bot(user: object) -> bool:
-    return isinstance(user, Mapping) and (user.get("type") == "Bot" or str(user.get("login", "")).endswith("[bot]"))
 
 
 def issue_comment_created(payload: Mapping[str, Any], settings: Settings) -> list[Job]:
     """One RUN_COMMAND for a command comment on a bot PR (an issue with a `pull_request` key and the bot's
     label: the payload carries no head branch); [] for anything else. The job checks the author's permission.
     """
-    issue = payload.get("issue") or {}
-    comment = payload.get("comment") or {}
-    repo = (payload.get("repository") or {}).get("full_name")
-    if not repo or not issue.get("pull_request") or markers.LABEL_BOT not in _label_names(issue):
+    event = read(CommentEvent, payload)
+    issue, comment = event.issue, event.comment
+    if not event.repo or issue is None or comment is None:
         return []
-    user = comment.get("user") or {}
-    if _is_bot(user) or _is_bot(payload.get("sender")) or not user.get("login"):
+    if not issue.pull_request or markers.LABEL_BOT not in issue.label_names:
         return []
-    commands = parse_commands(str(comment.get("body") or ""), settings.bot_name)
-    if not commands or not isinstance(comment.get("id"), int):
+    user = comment.user
+    if user is None or not user.login or user.is_bot or (event.sender is not None and event.sender.is_bot):
+        return []
+    commands = parse_commands(comment.body or "", settings.bot_name)
+    if not commands or comment.id is None:
         return []
     kwargs = {
-        "repo": repo,
-        "installation_id": (payload.get("installation") or {}).get("id"),
-        "number": issue["number"],
-        "comment_id": comment["id"],
-        "author": user["login"],
+        "repo": event.repo,
+        "installation_id": event.installation_id,
+        "number": issue.number,
+        "comment_id": comment.id,
+        "author": user.login,
         "commands": list(dict.fromkeys(c.verb.value for c in commands)),
     }
     return [Job(RUN_COMMAND, kwargs, EVENTS_QUEUE)]

@@ -1,10 +1,14 @@
-"""The campaign dashboard issue as a pure render: status table, paused/finished line, progress history.
+"""The campaign dashboard issue as a pure render: status table, steering checkboxes, progress history.
 
 Like Renovate's "Dependency Dashboard", one issue per campaign, found by `markers.dashboard_marker`. Its
 body carries its own memory in a hidden JSON marker (the progress history and the categories planned
 empty), so GitHub stays the only store. The issue stays open while the campaign runs and is closed
 once it is finished (every category merged, skipped or empty): a finished campaign needs nobody's eyes,
 and a revert after that (not finished any more) reopens it.
+
+Its checkboxes act like Renovate's dependency dashboard: each box carries a hidden id
+(`<!-- migration-bot:box start:api -->`); a box a maintainer ticks reaches the bot as an `issues.edited`
+webhook, and the re-rendered body unticks it again.
 """
 
 from __future__ import annotations
@@ -29,9 +33,21 @@ _DATA_RE = re.compile(r"<!-- migration-bot:dashboard-data (?P<json>.*?) -->", re
 _FILES_RE = re.compile(r"^- files changed: (\d+)$", re.MULTILINE)
 _REFS_RE = re.compile(r"^- references removed: (\d+), left in changed files: (\d+)$", re.MULTILINE)
 _SPARK = "▁▂▃▄▅▆▇█"
+#: PR first-seen stamps kept in the body (the daily cap needs only the last day's)
+MAX_OPENED = 50
+MANUAL_PAUSE_LINE = "**Paused** by @{by}: no pull request is opened or merged until the campaign is resumed."
 FINISHED_LINE = "**Finished**: every category merged or skipped."
 PAUSED_LINE = "**Paused**: a merged category broke the default branch; its revert PR is open or merged."
 RUNNING_LINE = "**In progress**: {done} of {total} categories done."
+STOPPED_LINE = ("**Stopped**: {why}. No new pull requests are opened; the open ones are left as they are "
+                "(close them by hand if you want them gone).")
+DISABLED_WHY = "`enabled: false` in `{path}`"
+REMOVED_WHY = "the campaign file `{path}` was removed from the default branch"
+ACTION_REQUIRED_LINE = ("**Action required**: the campaign file `{path}` on the default branch has errors, so the "
+                        "bot opens no new pull request for this campaign until they are fixed. Open pull requests "
+                        "are left as they are.")
+#: problems listed in an "Action required" body at most; the check run on the commit has them all
+MAX_PROBLEMS_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,8 @@ class DashboardData:
     #: are relative to
     seen_statuses: Mapping[str, str] = field(default_factory=dict, hash=False)
     seen_paused: bool = False
+    paused_by: str | None = None  #: who paused the campaign (`pause` command or box); None: not paused
+    opened: tuple[tuple[int, str], ...] = ()  #: (PR number, ISO stamp it was first seen), for the daily cap
 
 
 @dataclass(frozen=True)
@@ -95,9 +113,12 @@ def parse_data(body: str | None) -> DashboardData:
                         for p in raw.get("history", []))
         timeline = tuple(TimelineEntry(str(e["at"]), e.get("category"), str(e["event"]), e.get("pull"),
                                        str(e.get("why", ""))) for e in raw.get("timeline", []))
+        paused_by = raw.get("paused_by")
+        opened = tuple((int(number), str(at)) for number, at in raw.get("opened", []))
         return DashboardData(history[-MAX_HISTORY:], tuple(str(name) for name in raw.get("empty", [])),
                              timeline[-MAX_TIMELINE:], {str(k): str(v) for k, v in raw.get("seen_statuses", {}).items()},
-                             bool(raw.get("seen_paused", False)))
+                             bool(raw.get("seen_paused", False)), None if paused_by is None else str(paused_by),
+                             opened[-MAX_OPENED:])
     except (ValueError, KeyError, TypeError, AttributeError):
         return DashboardData()
 
@@ -105,7 +126,8 @@ def parse_data(body: str | None) -> DashboardData:
 def render_data(data: DashboardData) -> str:
     raw = {"history": [vars(p) for p in data.history], "empty": list(data.empty),
            "timeline": [vars(e) for e in data.timeline], "seen_statuses": dict(data.seen_statuses),
-           "seen_paused": data.seen_paused}
+           "seen_paused": data.seen_paused, "paused_by": data.paused_by,
+           "opened": [list(entry) for entry in data.opened]}
     text = json.dumps(raw, sort_keys=True, separators=(",", ":")).replace(">", "\\u003e")
     return f"<!-- migration-bot:dashboard-data {text} -->"
 
@@ -159,28 +181,77 @@ def within_budget(data: DashboardData, budget: int = MAX_DATA_CHARS) -> Dashboar
     return data
 
 
+def with_opened(data: DashboardData, pulls: Sequence[PullInfo], at: str) -> DashboardData:
+    """Records `at` for each category PR not seen before (reverts are not counted against the cap)."""
+    seen = {number for number, _ in data.opened}
+    new = tuple((p.number, at) for p in sorted(pulls, key=lambda p: p.number)
+                if p.number not in seen and not p.head_ref.endswith("-revert"))
+    return replace(data, opened=(*data.opened, *new)[-MAX_OPENED:]) if new else data
+
+
 def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[PullInfo], data: DashboardData,
-                     now: str) -> Dashboard:
+                     now: str, stopped: str | None = None) -> Dashboard:
     """The issue for `state`; `pulls` are the campaign's PRs (for links and totals), `data` the previous
-    dashboard's memory, `now` the timestamp of a new history point (only added when progress moved)."""
+    dashboard's memory, `now` the timestamp of a new history point (only added when progress moved).
+
+    `stopped` says why the campaign is stopped (REMOVED_WHY); a campaign with `enabled: false` is stopped
+    without being told. A stopped campaign's issue stays open unless the campaign had finished."""
     by_number = {p.number: p for p in pulls}
     facts = {c.name: pull_facts(by_number[c.pull_number].body) for c in state.categories
              if c.pull_number in by_number}
     merged = sum(c.status is CategoryStatus.MERGED for c in state.categories)
     data = with_point(data, now, merged, references_left(state, facts), left_per_category(state, facts))
     data = within_budget(with_events(data, state, by_number, now))
-    lines = [_headline(state), "", "| # | Category | Status | PR | Files | References removed | Left in its files |",
+    why = stopped or (None if campaign.enabled else DISABLED_WHY.format(path=campaign.source))
+    halted = bool(why) and not state.finished
+    headline = STOPPED_LINE.format(why=why) if halted else _headline(state, data)
+    lines = [headline, "", "| # | Category | Status | PR | Files | References removed | Left in its files |",
              "|---|---|---|---|---|---|---|"]
     lines += [_row(i, c, by_number, facts.get(c.name, PullFacts())) for i, c in enumerate(state.categories, 1)]
+    if not state.finished and not halted:
+        lines += ["", "### Steering", "", "Tick a box to act (write access needed); the bot unticks it when done.",
+                  "", *_boxes(state, data)]
     lines += ["", "### Progress", "", _progress(data.history), "",
               f"Campaign `{campaign.id}`. This issue is kept up to date by the migration bot; edits are overwritten.",
               "", markers.dashboard_marker(campaign.id), render_data(data)]
     return Dashboard(dashboard_title(campaign), "\n".join(lines) + "\n", "closed" if state.finished else "open", data)
 
 
-def _headline(state: CampaignState) -> str:
+def render_action_required(campaign_id: str, path: str, problems: Sequence[str], data: DashboardData,
+                           title: str) -> Dashboard:
+    """The issue of a campaign whose file on the default branch does not load: the errors, one a line, and
+    the previous dashboard's memory kept as it was (the table returns once the file is fixed)."""
+    shown = [f"- `{problem}`" for problem in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        shown.append(f"- ... and {len(problems) - MAX_PROBLEMS_SHOWN} more (see the `migration-bot/campaign` check)")
+    lines = [ACTION_REQUIRED_LINE.format(path=path), "", *shown, "",
+             f"Campaign `{campaign_id}`. This issue is kept up to date by the migration bot; edits are overwritten.",
+             "", markers.dashboard_marker(campaign_id), render_data(data)]
+    return Dashboard(title, "\n".join(lines) + "\n", "open", data)
+
+
+def _boxes(state: CampaignState, data: DashboardData) -> list[str]:
+    """Start a waiting category, retry a failed one, skip one with a PR, rebase the open ones, pause/resume."""
+    lines: list[str] = []
+    for c in state.categories:
+        if c.status is CategoryStatus.PENDING:
+            lines.append(markers.box_line(f"start:{c.name}", f"Start `{c.name}` now (ignores the order and schedule)"))
+        if c.status is CategoryStatus.FAILED:
+            lines.append(markers.box_line(f"retry:{c.name}", f"Retry `{c.name}`"))
+        if c.status in (CategoryStatus.OPEN, CategoryStatus.GREEN, CategoryStatus.FAILED):
+            lines.append(markers.box_line(f"skip:{c.name}", f"Skip `{c.name}`"))
+    if state.open_count:
+        lines.append(markers.box_line("rebase-all", "Rebase all open pull requests"))
+    lines.append(markers.box_line("resume", "Resume the campaign") if data.paused_by
+                 else markers.box_line("pause", "Pause the campaign"))
+    return lines
+
+
+def _headline(state: CampaignState, data: DashboardData) -> str:
     if state.finished:
         return FINISHED_LINE
+    if data.paused_by:
+        return MANUAL_PAUSE_LINE.format(by=data.paused_by)
     if state.paused:
         return PAUSED_LINE
     done = sum(c.status in (CategoryStatus.MERGED, CategoryStatus.SKIPPED, CategoryStatus.EMPTY)

@@ -73,17 +73,18 @@ def campaign_state(
     for pull in sorted(pulls, key=lambda p: p.number):  # the newest PR for a branch wins
         by_head[pull.head_ref] = pull
     categories = tuple(
-        _category_state(campaign.id, category.name, by_head, planned) for category in campaign.categories
+        _category_state(campaign.id, category.name, by_head, planned, campaign.pulls.branch_prefix)
+        for category in campaign.categories
     )
     paused = any(c.status is CategoryStatus.REVERTED for c in categories)
     return CampaignState(campaign.id, categories, paused)
 
 
 def _category_state(
-    campaign_id: str, name: str, by_head: Mapping[str, PullInfo], planned: Mapping[str, int]
+    campaign_id: str, name: str, by_head: Mapping[str, PullInfo], planned: Mapping[str, int], prefix: str
 ) -> CategoryState:
-    pull = by_head.get(markers.branch_name(campaign_id, name))
-    revert = by_head.get(markers.revert_branch_name(campaign_id, name))
+    pull = by_head.get(markers.branch_name(campaign_id, name, prefix))
+    revert = by_head.get(markers.revert_branch_name(campaign_id, name, prefix))
     if revert is not None and (revert.state == "open" or revert.merged):
         return CategoryState(
             name,
@@ -116,10 +117,10 @@ def _pull_status(pull: PullInfo) -> CategoryStatus:
 def categories_to_start(campaign: Campaign, state: CampaignState) -> list[str]:
     """Categories whose PR should be opened now, in rollout order; [] when paused or finished.
 
-    Sequential: the first PENDING one, only when no PR is open and no earlier category failed or was
+    A stopped campaign (`enabled: false`) starts nothing. Sequential: the first PENDING one, only when no PR is open and no earlier category failed or was
     reverted (those wait for a human). Parallel: PENDING ones up to `max_open` minus the open PRs.
     """
-    if state.paused or state.finished:
+    if state.paused or state.finished or not campaign.enabled:
         return []
     if campaign.rollout.order is Order.SEQUENTIAL:
         if state.open_count:

@@ -87,7 +87,8 @@ def commit_files(bare: Path, branch: str, files: dict[str, str | None], message:
             git(bare, "read-tree", parent, env=env)
         for path, text in files.items():
             if text is None:
-                git(bare, "update-index", "--force-remove", path, env=env)
+                # --index-info with mode 0 removes the entry; --force-remove wants a work tree
+                git(bare, "update-index", "--index-info", env=env, data=f"0 {'0' * 40}\t{path}\n".encode())
                 continue
             blob = git(bare, "hash-object", "-w", "--stdin", data=text.encode()).strip()
             git(bare, "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)

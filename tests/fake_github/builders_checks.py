@@ -29,7 +29,9 @@ def check_run(base: str, repo: Repo, run: CheckRun, app_id: int) -> dict[str, An
     return {"id": run.id, "node_id": node_id("CR", run.id), "head_sha": run.head_sha, "external_id": "",
             "url": url, "html_url": html, "details_url": html, "status": run.status, "conclusion": run.conclusion,
             "started_at": run.started_at, "completed_at": run.completed_at, "name": run.name,
-            "output": {"title": run.conclusion or run.status, "summary": "", "text": None, "annotations_count": 0,
+            "output": {"title": run.output.get("title") or run.conclusion or run.status,
+                       "summary": run.output.get("summary") or "", "text": run.output.get("text"),
+                       "annotations_count": len(run.output.get("annotations") or ()),
                        "annotations_url": f"{url}/annotations"},
             "check_suite": {"id": run.suite_id}, "app": app(base, app_id), "pull_requests": []}
 

@@ -1,4 +1,4 @@
-"""Webhook payloads the fake emits as GitHub would: push, pull_request, issue_comment, status, check_run.
+"""Webhook payloads the fake emits as GitHub would: push, pull_request, issue_comment, issues, status, check_run.
 
 Builders are called while the state lock is held; `fake.emit` validates and queues, and delivery happens on a
 separate thread, so a bot that calls back into the fake while handling a delivery never deadlocks.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tests.fake_github import bare, builders, builders_checks
-from tests.fake_github.state import CheckRun, Comment, Pull, Repo, Status
+from tests.fake_github.state import CheckRun, Comment, Issue, Pull, Repo, Status
 
 if TYPE_CHECKING:
     from tests.fake_github.server import FakeGitHub
@@ -101,6 +101,30 @@ def issue_comment(fake: FakeGitHub, repo: Repo, pull: Pull, item: Comment, actio
     if action == "edited":
         payload["changes"] = {}
     fake.emit("issue_comment", payload)
+
+
+def plain_issue_comment(fake: FakeGitHub, repo: Repo, item: Issue, comment: Comment, action: str,
+                        login: str) -> None:
+    """`issue_comment` on a plain issue (the dashboard): its `issue` has no `pull_request` key."""
+    if not fake.wants_webhooks():
+        return
+    from tests.fake_github.routes_issue_list import issue_body
+
+    payload = {"action": action, "issue": issue_body(fake.api_url, repo, item),
+               "comment": builders.comment(fake.api_url, repo, comment), **_common(fake, repo, login)}
+    if action == "edited":
+        payload["changes"] = {}
+    fake.emit("issue_comment", payload)
+
+
+def issues_edited(fake: FakeGitHub, repo: Repo, item: Issue, changes: dict[str, Any], login: str) -> None:
+    """`issues.edited` with `changes` ({"body": {"from": old}}, {"title": {"from": old}}) as GitHub sends it."""
+    if not fake.wants_webhooks() or not changes:
+        return
+    from tests.fake_github.routes_issue_list import issue_body
+
+    fake.emit("issues", {"action": "edited", "issue": issue_body(fake.api_url, repo, item), "changes": changes,
+                         **_common(fake, repo, login)})
 
 
 def status(fake: FakeGitHub, repo: Repo, item: Status, login: str) -> None:

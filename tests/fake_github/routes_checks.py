@@ -59,7 +59,13 @@ def create_check_run(fake: FakeGitHub, req: Request) -> Reply:
         raise ApiError(422, "Validation Failed", [{"resource": "CheckRun", "code": "missing_field"}])
     conclusion = body.get("conclusion")
     status = "completed" if conclusion else body.get("status", "queued")
+    output = body.get("output") or {}
+    for note in output.get("annotations") or ():
+        if not {"path", "start_line", "end_line", "annotation_level", "message"} <= set(note):
+            raise ApiError(422, "Validation Failed", [{"resource": "CheckRun", "field": "annotations",
+                                                       "code": "missing_field"}])
     run = fake.add_check_run(repo.full_name, body["head_sha"], body["name"], status, conclusion)
+    run.output = dict(output)
     if status == "completed":
         hooks.check_run(fake, repo, run, req.login)
     return Reply(201, builders_checks.check_run(fake.api_url, repo, run, fake.app_id))

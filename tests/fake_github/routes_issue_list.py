@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tests.fake_github import builders, routes_issues
+from tests.fake_github import builders, hooks, routes_issues
 from tests.fake_github.routes_repos import repo_of
 from tests.fake_github.state import Issue, Repo, now
 from tests.fake_github.wire import ApiError, Listing, Reply, Request
@@ -80,12 +80,15 @@ def edit_issue(fake: FakeGitHub, req: Request) -> Reply:
         raise ApiError(422, "Validation Failed", [{"resource": "Issue", "field": "state", "code": "invalid"}])
     if "labels" in body:
         item.labels = [x if isinstance(x, str) else x.get("name", "") for x in body["labels"]]
+    before = {"title": item.title, "body": item.body}
     item.title = body.get("title") or item.title
     item.body = body["body"] if "body" in body and body["body"] is not None else item.body
+    changes = {key: {"from": old} for key, old in before.items() if getattr(item, key) != old}
     if body.get("state") and body["state"] != item.state:
         item.state = body["state"]
         item.closed_at = now() if item.state == "closed" else None
     item.updated_at = now()
+    hooks.issues_edited(fake, repo, item, changes, req.login)
     return Reply(200, issue_body(fake.api_url, repo, item))
 
 

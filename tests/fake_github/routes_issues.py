@@ -72,22 +72,30 @@ def remove_label(fake: FakeGitHub, req: Request) -> Reply:
     return Reply(200, [builders.label(fake.api_url, repo, name) for name in pull.labels])
 
 
+def _commented(fake: FakeGitHub, repo: Repo, number: int) -> int:
+    """The number of the PR or plain issue comments go on (404 for neither)."""
+    return number if number in repo.issues else pull_of(fake, repo, number).number
+
+
 def list_comments(fake: FakeGitHub, req: Request) -> Listing:
     repo = repo_of(fake, req)
-    number = pull_of(fake, repo, req.number("issue_number")).number
+    number = _commented(fake, repo, req.number("issue_number"))
     items = sorted((c for c in repo.comments.values() if c.number == number), key=lambda c: c.id)
     return Listing([builders.comment(fake.api_url, repo, c) for c in items])
 
 
 def create_comment(fake: FakeGitHub, req: Request) -> Reply:
     repo = repo_of(fake, req)
-    pull = pull_of(fake, repo, req.number("issue_number"))
+    number = _commented(fake, repo, req.number("issue_number"))
     text = (req.body or {}).get("body")
     if not text:
         raise ApiError(422, "Validation Failed", [{"resource": "IssueComment", "field": "body", "code": "missing_field"}])
-    item = Comment(fake.next_id(), pull.number, text, req.login, now(), now())
+    item = Comment(fake.next_id(), number, text, req.login, now(), now())
     repo.comments[item.id] = item
-    hooks.issue_comment(fake, repo, pull, item, "created", req.login)
+    if number in repo.issues:  # literal actions: trim_openapi reads them from the calls
+        hooks.plain_issue_comment(fake, repo, repo.issues[number], item, "created", req.login)
+    else:
+        hooks.issue_comment(fake, repo, repo.pulls[number], item, "created", req.login)
     return Reply(201, builders.comment(fake.api_url, repo, item))
 
 
@@ -105,7 +113,10 @@ def edit_comment(fake: FakeGitHub, req: Request) -> Reply:
     if not text:
         raise ApiError(422, "Validation Failed", [{"resource": "IssueComment", "field": "body", "code": "missing_field"}])
     item.body, item.updated_at = text, now()
-    hooks.issue_comment(fake, repo, repo.pulls[item.number], item, "edited", req.login)
+    if item.number in repo.issues:
+        hooks.plain_issue_comment(fake, repo, repo.issues[item.number], item, "edited", req.login)
+    else:
+        hooks.issue_comment(fake, repo, repo.pulls[item.number], item, "edited", req.login)
     return Reply(200, builders.comment(fake.api_url, repo, item))
 
 

@@ -153,6 +153,26 @@ def pull_files(fake: FakeGitHub, req: Request) -> Listing:
                     for path, status in changed.items()])
 
 
+def request_reviewers(fake: FakeGitHub, req: Request) -> Reply:
+    repo = repo_of(fake, req)
+    pull = pull_of(fake, repo, req.number("pull_number"))
+    body = req.body or {}
+    users, teams = list(body.get("reviewers") or []), list(body.get("team_reviewers") or [])
+    if pull.user in users:
+        raise ApiError(422, "Review cannot be requested from pull request author.")
+    pull.requested_reviewers += [u for u in users if u not in pull.requested_reviewers]
+    pull.requested_teams += [t for t in teams if t not in pull.requested_teams]
+    return Reply(201, pull_body(fake, repo, pull, full=False))
+
+
+def add_assignees(fake: FakeGitHub, req: Request) -> Reply:
+    repo = repo_of(fake, req)
+    pull = pull_of(fake, repo, req.number("issue_number"))
+    pull.assignees += [a for a in (req.body or {}).get("assignees") or [] if a not in pull.assignees]
+    count = sum(c.number == pull.number for c in repo.comments.values())
+    return Reply(201, builders.issue(fake.api_url, repo, pull, count))
+
+
 ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/repos/{owner}/{repo}/pulls", list_pulls),
     ("POST", "/repos/{owner}/{repo}/pulls", create_pull),
@@ -161,4 +181,6 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/merge", merge_pull),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits", pull_commits),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", pull_files),
+    ("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", request_reviewers),
+    ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/assignees", add_assignees),
 ]

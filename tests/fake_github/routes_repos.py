@@ -49,6 +49,18 @@ def get_required_checks(fake: FakeGitHub, req: Request) -> Reply:
     return Reply(200, builders_git.status_check_policy(fake.api_url, repo, req.params["branch"], names))
 
 
+def get_branch_rules(fake: FakeGitHub, req: Request) -> Reply:
+    """The rules that apply to a branch; [] when no ruleset targets it (never 404 for an existing repo)."""
+    repo = repo_of(fake, req)
+    names = repo.ruleset_checks.get(req.params["branch"])
+    if names is None:
+        return Reply(200, [])
+    return Reply(200, [{"type": "required_status_checks", "ruleset_source_type": "Repository",
+                        "ruleset_source": repo.full_name, "ruleset_id": 1,
+                        "parameters": {"strict_required_status_checks_policy": False,
+                                       "required_status_checks": [{"context": name} for name in names]}}])
+
+
 def get_ref(fake: FakeGitHub, req: Request) -> Reply:
     repo = repo_of(fake, req)
     ref = "refs/" + req.params["ref"]
@@ -138,6 +150,7 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/repos/{owner}/{repo}", get_repo),
     ("GET", "/repos/{owner}/{repo}/branches/{branch}", get_branch),
     ("GET", "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", get_required_checks),
+    ("GET", "/repos/{owner}/{repo}/rules/branches/{branch}", get_branch_rules),
     ("GET", "/repos/{owner}/{repo}/git/ref/{ref}", get_ref),
     ("POST", "/repos/{owner}/{repo}/git/refs", create_ref),
     ("PATCH", "/repos/{owner}/{repo}/git/refs/{ref}", update_ref),

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tests.fake_github import bare
 
@@ -38,6 +39,9 @@ class Pull:
     merge_commit_sha: str | None = None
     merged_by: str | None = None
     labels: list[str] = field(default_factory=list)
+    requested_reviewers: list[str] = field(default_factory=list)  #: logins
+    requested_teams: list[str] = field(default_factory=list)  #: team slugs
+    assignees: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -77,6 +81,8 @@ class CheckRun:
     started_at: str
     completed_at: str | None
     suite_id: int
+    #: the check's output as posted: title, summary and annotations (path, start_line, message, ...)
+    output: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -106,6 +112,8 @@ class Repo:
     statuses: list[Status] = field(default_factory=list)
     permissions: dict[str, str] = field(default_factory=dict)
     required_checks: dict[str, list[str]] = field(default_factory=dict)
+    #: required checks from repository rulesets, by branch (read without `administration` permission)
+    ruleset_checks: dict[str, list[str]] = field(default_factory=dict)
     installation_id: int = 1
     issues: dict[int, Issue] = field(default_factory=dict)  #: plain issues by number
 
@@ -197,6 +205,11 @@ class State:
     def set_required_checks(self, full_name: str, branch: str, names: list[str]) -> None:
         with self.lock:
             self.repo(full_name).required_checks[branch] = list(names)
+
+    def set_ruleset_checks(self, full_name: str, branch: str, names: list[str]) -> None:
+        """A repository ruleset requiring `names` on `branch` (GitHub's newer branch rules)."""
+        with self.lock:
+            self.repo(full_name).ruleset_checks[branch] = list(names)
 
     def open_pull(self, full_name: str, head: str, base: str, title: str, body: str = "",
                   user: str = BOT_LOGIN, draft: bool = False) -> Pull:

@@ -314,6 +314,9 @@ def test_every_webhook_the_fake_emits_is_in_the_trimmed_description(fake_github:
     repo.get_commit(head).create_status("success", context="ci")
     repo.create_check_run(name="ci", head_sha=head, status="completed", conclusion="success")
     pr.merge(merge_method="squash", sha=head)
+    issue = repo.create_issue(title="dashboard", body="one", labels=["migration-bot"])
+    issue.edit(body="two")
+    issue.create_comment("first").edit("edited")
 
     vendored = WebhookSchemas(VENDORED_DIR / trim_openapi.WEBHOOKS_FILE)
     sent = {(event, payload.get("action")) for event, payload in fake_github.emitted}

@@ -12,7 +12,16 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.campaign import models, spec
-from bot.campaign.load import CampaignError, Problem, load_campaign, parse_campaign, unmatched_globs
+from bot.campaign.load import (
+    MAX_CAMPAIGN_BYTES,
+    CampaignError,
+    Problem,
+    campaign_id_hint,
+    is_campaign_file,
+    load_campaign,
+    parse_campaign,
+    unmatched_globs,
+)
 from bot.campaign.schema import SCHEMA_PATH, campaign_json_schema, schema_text
 
 FILES = Path(__file__).parent.parent / "campaign_files"
@@ -240,3 +249,64 @@ def test_random_yaml_only_raises_campaign_error(data: object) -> None:
 @given(st.integers(0, len(VALID) - 1), st.integers(0, 40), st.text(max_size=12))
 def test_edited_valid_file_only_raises_campaign_error(start: int, length: int, insert: str) -> None:
     _never_raises_anything_else(VALID[:start] + insert + VALID[start + length :])
+
+
+# --- size cap, file names, stopping -----------------------------------------------------------------------
+
+
+def test_a_file_over_the_cap_is_refused_before_any_yaml_parsing(tmp_path: Path) -> None:
+    # not even YAML: a parse would report a syntax error; the cap speaks first, at once
+    text = "campaign: [" + "x" * MAX_CAMPAIGN_BYTES
+    (problem,) = problems_of(text)
+    assert (problem.line, problem.field) == (1, "<document>") and "larger than 256 KiB" in problem.message
+    big = tmp_path / "big.yml"
+    big.write_bytes(b"\xff" * (MAX_CAMPAIGN_BYTES * 4))  # not UTF-8 either: only the first cap+1 bytes are read
+    with pytest.raises(CampaignError, match="larger than 256 KiB"):
+        load_campaign(big)
+
+
+def test_multibyte_text_is_measured_in_bytes() -> None:
+    text = "# " + "é" * (MAX_CAMPAIGN_BYTES // 2) + "\n" + VALID  # under the cap in characters, over in bytes
+    with pytest.raises(CampaignError, match="larger than"):
+        parse_campaign(text)
+
+
+def test_a_file_just_under_the_cap_is_parsed() -> None:
+    text = VALID + "#" * (MAX_CAMPAIGN_BYTES - len(VALID.encode()) - 1) + "\n"
+    assert parse_campaign(text).id == "demo"
+
+
+@pytest.mark.parametrize(
+    ("glob", "path", "ok"),
+    [
+        (".github/migrations/*.yml", ".github/migrations/a.yml", True),
+        (".github/migrations/*.yml", ".github/migrations/a.yaml", True),
+        (".github/migrations/*.yaml", ".github/migrations/a.yml", True),
+        (".github/migrations/*.yml", ".github/migrations/a.json", False),
+        (".github/migrations/*.yml", ".github/migrations/sub/a.yaml", False),
+        ("migrations/*.toml", "migrations/a.toml", True),
+    ],
+)
+def test_yml_and_yaml_are_one_suffix(glob: str, path: str, ok: bool) -> None:
+    assert is_campaign_file(glob, path) is ok
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "hint"),
+    [
+        ("title: x\ncampaign: eng-2  # the id\n", "a.yml", "eng-2"),
+        ("campaign: 'quoted'\n", "a.yml", "quoted"),
+        ("campaign: Bad_Id\n", ".github/migrations/Engine v2.yaml", "engine-v2"),
+        ("  campaign: nested\n", "x/mig.yml", "mig"),
+        ("{{{", "x/!!!.yml", "campaign"),
+    ],
+)
+def test_campaign_id_hint_of_a_file_that_does_not_load(text: str, source: str, hint: str) -> None:
+    assert campaign_id_hint(text, source) == hint
+
+
+def test_enabled_defaults_to_true_and_false_stops_it() -> None:
+    assert parse_campaign(VALID).enabled is True
+    assert parse_campaign(edited("title: Demo", "title: Demo\nenabled: false")).enabled is False
+    (problem,) = problems_of(edited("title: Demo", "title: Demo\nenabled: maybe"))
+    assert (problem.line, problem.field) == (3, "enabled")

@@ -247,3 +247,36 @@ def test_a_marker_pasted_into_a_human_pull_does_not_make_it_the_bot_s(world: Wor
     assert world.pull(human.number).state == "open" and world.enqueued == []
     [reply] = bot_comments(world, human)
     assert "not a campaign pull request" in reply
+
+
+def test_pause_is_recorded_once_and_resume_starts_what_is_due(world: World, alice: Github) -> None:
+    from bot.rollout.dashboard import parse_data
+
+    pull = world.open_bot_pull("core")
+    assert run(world, pull, say(alice, pull, "@migration-bot pause"), "pause") == ["pause"]
+    edits = world.fake.count("PATCH /repos/{owner}/{repo}/issues/{issue_number}")
+    assert run(world, pull, say(alice, pull, "@migration-bot pause"), "pause") == ["pause"]
+    assert world.fake.count("PATCH /repos/{owner}/{repo}/issues/{issue_number}") == edits  # nothing new to write
+    [issue] = world.fake.issues(REPO)
+    assert parse_data(issue.body).paused_by == ALICE and world.enqueued == []
+    assert run(world, pull, say(alice, pull, "@migration-bot resume"), "resume") == ["resume"]
+    [issue] = world.fake.issues(REPO)
+    assert parse_data(issue.body).paused_by is None
+    assert world.enqueued == [(START_CAMPAIGN, {"repo": REPO, "sha": world.main(), "path": CAMPAIGN_PATH})]
+
+
+def test_resume_names_the_revert_that_still_holds_the_campaign(world: World, alice: Github) -> None:
+    from tests.fake_github.state import BOT_LOGIN
+    from tests.rollout_world import BOT_AUTHOR
+
+    pull = world.open_bot_pull("core")
+    branch = markers.revert_branch_name("mig", "core")
+    bare.update_ref(world.bare, f"refs/heads/{branch}", world.main())
+    bare.commit_files(world.bare, branch, {"core/mod.py": "import old.mod\n"}, "Revert core", BOT_AUTHOR)
+    body = markers.render_marker(markers.PullMarker("mig", "core", world.main(), "revert"))
+    revert = world.fake.open_pull(REPO, branch, "main", "Revert core", body, BOT_LOGIN)
+    assert run(world, revert, say(alice, revert, "@migration-bot resume"), "resume") == ["resume"]
+    [reply] = bot_comments(world, revert)
+    assert f"waits on the revert of `core` (#{revert.number})" in reply and "@migration-bot retry" in reply
+    assert [task for task, _ in world.enqueued] == [START_CAMPAIGN]
+    assert pull.number != revert.number

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot import markers
 from bot.campaign.load import parse_campaign
 from bot.forge.base import PullInfo
 from bot.rollout.dashboard import (
+    ACTION_REQUIRED_LINE,
+    DISABLED_WHY,
     FINISHED_LINE,
     MAX_HISTORY,
+    MAX_PROBLEMS_SHOWN,
     PAUSED_LINE,
+    REMOVED_WHY,
+    STOPPED_LINE,
     Dashboard,
     DashboardData,
     HistoryPoint,
     parse_data,
     pull_facts,
+    render_action_required,
     render_dashboard,
 )
 from bot.rollout.state import campaign_state
@@ -117,3 +125,39 @@ def test_data_round_trips_empty_categories() -> None:
     rendered = _render([], DashboardData((), ("api",)), planned={"api": 0})
     assert parse_data(rendered.body).empty == ("api",)
     assert pull_facts(SUMMARY).files == 3 and pull_facts("").removed is None
+
+
+# --- stopped and broken campaigns ----------------------------------------------------------------------------
+
+
+def test_disabled_campaign_is_stopped_and_keeps_its_table() -> None:
+    disabled = replace(CAMPAIGN, enabled=False)
+    state = campaign_state(disabled, [_pull(1, "core")], {})
+    dashboard = render_dashboard(disabled, state, [_pull(1, "core")], NO_DATA, "t")
+    assert dashboard.body.startswith(STOPPED_LINE.format(why=DISABLED_WHY.format(path="mig.yml")))
+    assert "[#1]" in dashboard.body and dashboard.state == "open"
+
+
+def test_removed_campaign_says_why_it_stopped() -> None:
+    state = campaign_state(CAMPAIGN, [], {})
+    why = REMOVED_WHY.format(path="mig.yml")
+    dashboard = render_dashboard(CAMPAIGN, state, [], NO_DATA, "t", stopped=why)
+    assert dashboard.body.startswith("**Stopped**: the campaign file `mig.yml` was removed")
+
+
+def test_a_finished_campaign_stays_finished_when_stopped() -> None:
+    pulls = [_pull(1, "core", state="closed", merged=True), _pull(2, "api", state="closed", merged=True)]
+    disabled = replace(CAMPAIGN, enabled=False)
+    dashboard = render_dashboard(disabled, campaign_state(disabled, pulls, {}), pulls, NO_DATA, "t")
+    assert dashboard.body.startswith(FINISHED_LINE) and dashboard.state == "closed"
+
+
+def test_action_required_lists_every_problem_and_keeps_the_memory() -> None:
+    data = DashboardData((HistoryPoint("t0", 1, 5),), ("web",))
+    problems = [f"mig.yml:{i}: rules: bad" for i in range(1, MAX_PROBLEMS_SHOWN + 3)]
+    dashboard = render_action_required("mig", "mig.yml", problems, data, "Migration dashboard: Mig")
+    assert dashboard.body.startswith(ACTION_REQUIRED_LINE.format(path="mig.yml"))
+    assert "- `mig.yml:1: rules: bad`" in dashboard.body and "and 2 more" in dashboard.body
+    assert f"mig.yml:{MAX_PROBLEMS_SHOWN + 1}:" not in dashboard.body
+    assert markers.dashboard_marker("mig") in dashboard.body and parse_data(dashboard.body) == data
+    assert (dashboard.title, dashboard.state) == ("Migration dashboard: Mig", "open")

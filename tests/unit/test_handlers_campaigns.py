@@ -1,4 +1,4 @@
-"""handlers.campaigns: which pushes start which campaigns. Pure; the tests assert the Jobs."""
+"""handlers.campaigns: which pushes start which campaigns and which are checked. Pure; the tests assert the Jobs."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from bot.campaign.globs import glob_matches
-from bot.handlers.campaigns import changed_campaign_files, push
+from bot.handlers.campaigns import CampaignChanges, campaign_changes, changed_campaign_files, push
+from bot.payloads import PushEvent, read
 from bot.settings import Settings
-from workers.contract import EVENTS_QUEUE, START_CAMPAIGN, Job
+from workers.contract import CHECK_CAMPAIGN, EVENTS_QUEUE, START_CAMPAIGN, Job
 
 RECORDED = Path(__file__).parents[1] / "payloads" / "push.json"
 SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
@@ -73,6 +74,14 @@ def start(path: str | None, installation_id: int | None = 4242) -> Job:
     return Job(START_CAMPAIGN, kwargs, EVENTS_QUEUE)
 
 
+def starts(jobs: list[Job]) -> list[Job]:
+    return [job for job in jobs if job.task == START_CAMPAIGN]
+
+
+def checks(jobs: list[Job]) -> list[dict[str, Any]]:
+    return [dict(job.kwargs) for job in jobs if job.task == CHECK_CAMPAIGN]
+
+
 @pytest.mark.parametrize(
     ("path", "glob", "ok"),
     [
@@ -92,7 +101,7 @@ def test_campaign_file_globs(path: str, glob: str, ok: bool) -> None:
 
 def test_added_campaign_file_starts_it() -> None:
     payload = push_payload(commit(added=(".github/migrations/engine.yml", "src/app.py")))
-    assert push(payload, SETTINGS) == [start(".github/migrations/engine.yml")]
+    assert starts(push(payload, SETTINGS)) == [start(".github/migrations/engine.yml")]
 
 
 def test_one_job_per_changed_campaign_file_in_push_order() -> None:
@@ -100,14 +109,14 @@ def test_one_job_per_changed_campaign_file_in_push_order() -> None:
         commit(modified=(".github/migrations/b.yml",)),
         commit(added=(".github/migrations/a.yml",), modified=(".github/migrations/b.yml",)),
     )
-    assert push(payload, SETTINGS) == [start(".github/migrations/b.yml"), start(".github/migrations/a.yml")]
+    assert starts(push(payload, SETTINGS)) == [start(".github/migrations/b.yml"), start(".github/migrations/a.yml")]
 
 
 def test_file_added_then_removed_in_the_same_push_starts_nothing() -> None:
     payload = push_payload(
         commit(added=(".github/migrations/a.yml",)), commit(removed=(".github/migrations/a.yml",))
     )
-    assert push(payload, SETTINGS) == []
+    assert starts(push(payload, SETTINGS)) == []
 
 
 @pytest.mark.parametrize(
@@ -125,20 +134,20 @@ def test_file_added_then_removed_in_the_same_push_starts_nothing() -> None:
     ],
 )
 def test_pushes_that_start_nothing(payload: dict) -> None:
-    assert push(payload, SETTINGS) == []
+    assert starts(push(payload, SETTINGS)) == []
 
 
 def test_default_branch_comes_from_the_repository() -> None:
     payload = push_payload(
         commit(added=(".github/migrations/a.yml",)), branch="trunk", default_branch="trunk"
     )
-    assert push(payload, SETTINGS) == [start(".github/migrations/a.yml")]
+    assert starts(push(payload, SETTINGS)) == [start(".github/migrations/a.yml")]
 
 
 def test_campaign_glob_comes_from_settings() -> None:
     payload = push_payload(commit(added=("migrations/a.yaml",)))
     settings = Settings(webhook_secret="s", campaign_glob="migrations/*.yaml")
-    assert push(payload, settings) == [start("migrations/a.yaml")]
+    assert starts(push(payload, settings)) == [start("migrations/a.yaml")]
 
 
 @pytest.mark.parametrize(
@@ -151,21 +160,76 @@ def test_campaign_glob_comes_from_settings() -> None:
 )
 def test_possibly_truncated_commit_list_asks_for_discovery(payload: dict) -> None:
     assert changed_campaign_files(payload, SETTINGS.campaign_glob) is None
-    assert push(payload, SETTINGS) == [start(None)]
+    assert starts(push(payload, SETTINGS)) == [start(None)]
 
 
 def test_head_commit_alone_is_enough() -> None:
     payload = push_payload(commit(added=(".github/migrations/a.yml",)))
     del payload["commits"]
-    assert push(payload, SETTINGS) == [start(".github/migrations/a.yml")]
+    assert starts(push(payload, SETTINGS)) == [start(".github/migrations/a.yml")]
 
 
 def test_push_without_installation_passes_none() -> None:
     payload = push_payload(commit(added=(".github/migrations/a.yml",)))
     del payload["installation"]
-    assert push(payload, SETTINGS) == [start(".github/migrations/a.yml", installation_id=None)]
+    assert starts(push(payload, SETTINGS)) == [start(".github/migrations/a.yml", installation_id=None)]
 
 
 def test_jobs_are_json_ready() -> None:
-    (job,) = push(push_payload(commit(added=(".github/migrations/a.yml",))), SETTINGS)
-    assert json.loads(json.dumps(dict(job.kwargs))) == dict(job.kwargs)
+    jobs = push(push_payload(commit(added=(".github/migrations/a.yml",))), SETTINGS)
+    assert [job.task for job in jobs] == [START_CAMPAIGN, CHECK_CAMPAIGN]
+    for job in jobs:
+        assert json.loads(json.dumps(dict(job.kwargs))) == dict(job.kwargs)
+
+
+def test_yaml_suffix_counts_as_yml() -> None:
+    payload = push_payload(commit(added=(".github/migrations/a.yaml",)))
+    assert starts(push(payload, SETTINGS)) == [start(".github/migrations/a.yaml")]
+
+
+def test_push_to_any_branch_touching_a_campaign_is_checked() -> None:
+    payload = push_payload(commit(added=(".github/migrations/a.yml", "src/x.py")), branch="feature", before="b" * 40)
+    jobs = push(payload, SETTINGS)
+    assert starts(jobs) == []
+    assert checks(jobs) == [{"repo": "octo/app", "installation_id": 4242, "sha": SHA, "paths": [
+        ".github/migrations/a.yml"], "branch": "feature", "removed": [], "before": "b" * 40}]
+
+
+def test_push_touching_no_campaign_is_not_checked() -> None:
+    assert push(push_payload(commit(modified=("src/x.py",)), branch="feature"), SETTINGS) == []
+
+
+def test_removed_campaign_on_the_default_branch_is_checked_to_stop_it() -> None:
+    payload = push_payload(commit(removed=(".github/migrations/a.yml",)), before="b" * 40)
+    (check,) = checks(push(payload, SETTINGS))
+    assert (check["paths"], check["removed"], check["before"]) == ([], [".github/migrations/a.yml"], "b" * 40)
+
+
+def test_campaign_added_then_removed_in_one_push_is_neither_started_nor_stopped() -> None:
+    payload = push_payload(commit(added=(".github/migrations/a.yml",)), commit(removed=(".github/migrations/a.yml",)))
+    assert push(payload, SETTINGS) == []
+
+
+def test_removed_campaign_on_another_branch_is_not_checked() -> None:
+    payload = push_payload(commit(removed=(".github/migrations/a.yml",)), branch="feature")
+    assert push(payload, SETTINGS) == []
+
+
+def test_truncated_push_checks_every_campaign_file() -> None:
+    payload = push_payload(*[commit(modified=("src/x.py",))] * 20, branch="feature")
+    (check,) = checks(push(payload, SETTINGS))
+    assert (check["paths"], check["removed"]) == (None, [])
+
+
+@pytest.mark.parametrize(
+    ("commits", "changed", "removed"),
+    [
+        ([commit(modified=("m/a.yml",)), commit(removed=("m/a.yml",))], (), ("m/a.yml",)),
+        ([commit(removed=("m/a.yml",)), commit(added=("m/a.yml",))], ("m/a.yml",), ()),
+        ([commit(added=("m/a.yml",)), commit(removed=("m/a.yml",))], (), ()),
+        ([commit(added=("m/a.yaml", "m/b.txt"))], ("m/a.yaml",), ()),
+    ],
+)
+def test_campaign_changes_replay_the_commits(commits: list[dict], changed: tuple, removed: tuple) -> None:
+    event = read(PushEvent, push_payload(*commits))
+    assert campaign_changes(event, "m/*.yml") == CampaignChanges(changed, removed)

@@ -8,6 +8,7 @@ import pytest
 
 from bot import markers
 from bot.handlers.comments import ROUTES
+from bot.payloads import PayloadError
 from bot.routes import merge_tables
 from bot.settings import Settings
 from tests.payloads.build import build
@@ -43,11 +44,16 @@ def job(*verbs: str) -> list[Job]:
         (build("issue_comment.created", {"issue.labels": BOT_LABELS, "issue.pull_request": None}), []),  # an issue
         (comment(**{"comment.user.type": "Bot", "sender.type": "Bot"}), []),  # the bot's own reply
         (comment(**{"comment.user.login": "renovate[bot]", "sender.login": "renovate[bot]"}), []),
-        (comment(**{"comment.id": "1002"}), []),
     ],
 )
 def test_comment_created(body: dict[str, Any], expected: list[Job]) -> None:
     assert HANDLER(body, SETTINGS) == expected
+
+
+@pytest.mark.parametrize("changes", [{"comment.id": "1002"}, {"issue.labels": "bot"}, {"comment.user": 7}])
+def test_wrong_field_types_are_a_payload_error(changes: dict[str, Any]) -> None:
+    with pytest.raises(PayloadError, match=next(iter(changes))):
+        HANDLER(comment(**changes), SETTINGS)
 
 
 def test_the_bot_name_comes_from_settings() -> None:

@@ -1,4 +1,4 @@
-"""Pull request and review events on bot PRs -> PULL_CLOSED / JUDGE_CHECKS jobs."""
+"""Pull request and review events: on bot PRs -> PULL_CLOSED / JUDGE_CHECKS jobs; on fork PRs -> CHECK_CAMPAIGN."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from bot.handlers.pulls import ROUTES
 from bot.settings import Settings
-from workers.contract import EVENTS_QUEUE, JUDGE_CHECKS, PULL_CLOSED, Job
+from workers.contract import CHECK_CAMPAIGN, EVENTS_QUEUE, JUDGE_CHECKS, PULL_CLOSED, Job
 
 SHA = "f" * 40
 BOT_BRANCH = "migration-bot/mig/core"
@@ -35,6 +35,10 @@ CLOSED = [Job(PULL_CLOSED, {**IDS, "number": 12}, EVENTS_QUEUE)]
 JUDGE = [Job(JUDGE_CHECKS, {**IDS, "sha": SHA}, EVENTS_QUEUE)]
 
 
+def fork_check(ref: str = "feature/x") -> list[Job]:
+    return [Job(CHECK_CAMPAIGN, {**IDS, "sha": SHA, "paths": None, "branch": ref, "number": 12}, EVENTS_QUEUE)]
+
+
 @pytest.mark.parametrize(
     ("key", "body", "expected"),
     [
@@ -43,6 +47,11 @@ JUDGE = [Job(JUDGE_CHECKS, {**IDS, "sha": SHA}, EVENTS_QUEUE)]
         (("pull_request", "closed"), payload("closed", "migration-bot/mig/core-revert", state="closed"), CLOSED),
         (("pull_request", "closed"), payload("closed", "feature/x", state="closed", merged=True), []),
         (("pull_request", "closed"), payload("closed", state="closed", head_repo="fork/r"), []),
+        (("pull_request", "opened"), payload("opened", "feature/x", head_repo="fork/r"), fork_check()),
+        (("pull_request", "opened"), payload("opened", "feature/x"), []),  # its push was checked
+        (("pull_request", "synchronize"), payload("synchronize", "feature/x", head_repo="fork/r"), fork_check()),
+        (("pull_request", "reopened"), payload("reopened", BOT_BRANCH, head_repo="fork/r"), fork_check(BOT_BRANCH)),
+        (("pull_request", "synchronize"), payload("synchronize", "x", state="closed", head_repo="fork/r"), []),
         (("pull_request", "reopened"), payload("reopened"), JUDGE),
         (("pull_request", "synchronize"), payload("synchronize"), JUDGE),
         (("pull_request", "synchronize"), payload("synchronize", "feature/x"), []),
@@ -55,3 +64,9 @@ JUDGE = [Job(JUDGE_CHECKS, {**IDS, "sha": SHA}, EVENTS_QUEUE)]
 )
 def test_pull_events(key: tuple[str, str], body: dict[str, Any], expected: list[Job]) -> None:
     assert ROUTES[key](body, SETTINGS) == expected
+
+
+def test_a_pull_from_a_deleted_fork_is_checked() -> None:
+    body = payload("opened", "feature/x")
+    body["pull_request"]["head"]["repo"] = None
+    assert ROUTES[("pull_request", "opened")](body, SETTINGS) == fork_check()

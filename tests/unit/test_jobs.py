@@ -73,8 +73,9 @@ def test_start_campaign_enqueues_the_first_category_only_once(sample: tuple[Loca
     forge, sha = sample
     outcome = jobs.start_campaign(forge, REPO, sha, None, JobConfig(workdir=tmp_path))
     assert outcome.result == [CATEGORY]
+    # the dashboard issue (#1) is made first, so the category's PR can link it
     assert _queued(outcome) == [(MIGRATE_CATEGORY, {"repo": REPO, "sha": sha, "campaign_path": CAMPAIGN_PATH,
-                                          "category": CATEGORY})]
+                                          "category": CATEGORY, "dashboard": 1})]
     _migrate(forge, sha, tmp_path)
     again = jobs.start_campaign(forge, REPO, sha, CAMPAIGN_PATH, JobConfig(workdir=tmp_path))
     assert again.result == [] and again.follow_ups == ()  # its PR is open: sequential waits

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.logs import JsonFormatter
+from bot.logs import CAP, JsonFormatter, capped
 
 
 def _format(**extra: object) -> dict[str, object]:
@@ -27,3 +27,10 @@ def test_values_that_are_not_json_become_text() -> None:
     line = _format(path=object())
 
     assert isinstance(line["path"], str)
+
+
+def test_capped_keeps_short_values_and_cuts_long_ones_saying_how_much() -> None:
+    assert capped("push") == "push"
+    cut = capped("x" * 5000)
+    assert cut.startswith("x" * CAP) and cut.endswith(f"[{5000 - CAP} more]") and len(cut) < CAP + 20
+    assert capped({"a": 1}) == "{'a': 1}"

@@ -10,7 +10,7 @@ import pytest
 
 from bot import routes
 from bot.settings import Settings
-from workers.contract import START_CAMPAIGN, Job
+from workers.contract import CHECK_CAMPAIGN, START_CAMPAIGN, Job
 
 SETTINGS = Settings(webhook_secret="s")
 PUSH = {
@@ -47,7 +47,7 @@ def test_known_routes() -> None:
 
 
 def test_push_routes_to_the_campaign_handler() -> None:
-    assert [job.task for job in routes.route("push", PUSH, SETTINGS)] == [START_CAMPAIGN]
+    assert [job.task for job in routes.route("push", PUSH, SETTINGS)] == [START_CAMPAIGN, CHECK_CAMPAIGN]
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from bot.signature import sign
 from bot.webhooks import DELIVERY_KEY
 from tests.redis_db import private_url
 from workers.celery_app import make_celery
-from workers.contract import START_CAMPAIGN
+from workers.contract import CHECK_CAMPAIGN, START_CAMPAIGN
 
 SECRET = "test-webhook-secret"
 DEDUPE_URL = private_url(13)
@@ -124,11 +124,13 @@ def deliver(
     return client.post("/webhooks", data=body, headers=headers, content_type="application/json")
 
 
-def test_valid_push_queues_exactly_one_start(client: FlaskClient, broker: Broker) -> None:
+def test_valid_push_queues_exactly_one_start_and_one_check(client: FlaskClient, broker: Broker) -> None:
     response = deliver(client, "push", PUSH)
-    assert (response.status_code, response.json["queued"]) == (202, [START_CAMPAIGN])
-    kwargs = {"repo": "octo/app", "installation_id": 77, "sha": SHA, "path": CAMPAIGN}
-    assert broker.messages("events") == [(START_CAMPAIGN, kwargs)]
+    assert (response.status_code, response.json["queued"]) == (202, [START_CAMPAIGN, CHECK_CAMPAIGN])
+    ids = {"repo": "octo/app", "installation_id": 77, "sha": SHA}
+    check = {**ids, "paths": [CAMPAIGN], "branch": "main", "removed": [], "before": None}
+    queued = sorted(broker.messages("events"), key=lambda message: message[0])
+    assert queued == [(CHECK_CAMPAIGN, check), (START_CAMPAIGN, {**ids, "path": CAMPAIGN})]
     assert broker.messages("migrations") == []
 
 
@@ -201,7 +203,7 @@ def test_replayed_delivery_is_acknowledged_and_not_queued_again(
     assert deliver(client, "push", PUSH, delivery=delivery).status_code == 202
     replay = deliver(client, "push", PUSH, delivery=delivery)
     assert (replay.status_code, replay.json["duplicate"]) == (200, True)
-    assert len(broker.messages("events")) == 1
+    assert len(broker.messages("events")) == 2
     assert 0 < dedupe.ttl(DELIVERY_KEY.format(delivery)) <= 86400
 
 
@@ -221,7 +223,7 @@ def test_concurrent_replays_queue_once(client: FlaskClient, broker: Broker, dedu
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [200] * 7 + [202]
-    assert len(broker.messages("events")) == 1
+    assert len(broker.messages("events")) == 2
 
 
 def test_broker_down_answers_503_and_releases_the_delivery(
@@ -237,14 +239,31 @@ def test_broker_down_answers_503_and_releases_the_delivery(
     )
 
 
-def test_handler_failure_is_a_500_naming_the_delivery(
-    client: FlaskClient, broker: Broker, caplog: pytest.LogCaptureFixture
+class _BrokenStore:
+    """A dedupe store failing in a way nobody planned for (not a Redis error): the view's last edge."""
+
+    def execute_command(self, *args: object) -> None:
+        raise RuntimeError("unplanned")
+
+
+def test_unexpected_failure_is_a_500_naming_the_delivery(
+    settings: Settings, broker: Broker, caplog: pytest.LogCaptureFixture
 ) -> None:
-    broken = {**PUSH, "repository": {"default_branch": "main"}}  # no full_name: the handler raises
+    client = create_app(settings, celery=broker.celery, redis_client=_BrokenStore()).test_client()
     delivery = f"test-{uuid.uuid4()}"
-    response = deliver(client, "push", broken, delivery=delivery)
+    response = deliver(client, "push", PUSH, delivery=delivery)
     assert (response.status_code, response.json["delivery"]) == (500, delivery)
     assert any(getattr(r, "delivery_id", None) == delivery for r in caplog.records)
+    assert broker.messages("events") == []
+
+
+def test_payload_of_the_wrong_shape_is_400_and_logged(
+    client: FlaskClient, broker: Broker, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = {**PUSH, "repository": {"default_branch": "main"}}  # no full_name
+    response = deliver(client, "push", broken)
+    assert response.status_code == 400
+    assert any("repository.full_name" in r.getMessage() for r in caplog.records)
     assert broker.messages("events") == []
 
 
@@ -280,10 +299,77 @@ def test_healthz_names_an_unreachable_broker(
 def test_metrics_count_outcomes(client: FlaskClient) -> None:
     def forged() -> float:
         for line in client.get("/metrics").text.splitlines():
-            if line.startswith('migration_bot_webhook_deliveries_total{event="push",outcome="forged"}'):
+            if line.startswith('migration_bot_webhook_deliveries_total{event="other",outcome="forged"}'):
                 return float(line.split()[-1])
         return 0.0
 
     before = forged()
     deliver(client, "push", PUSH, signature="sha256=" + "1" * 64)
     assert forged() == before + 1
+
+
+# --- nothing a sender writes grows state or log lines without bound ---------------------------------------
+
+
+def _metrics_text(client: FlaskClient) -> str:
+    return client.get("/metrics").text
+
+
+def test_invented_event_names_do_not_grow_metrics(client: FlaskClient) -> None:
+    """3,000 unsigned (and some signed) deliveries with invented event names all count under "other"."""
+    before = len(_metrics_text(client))
+    for i in range(3000):
+        deliver(client, f"invented-{uuid.uuid4().hex}-{i}", PUSH, signature=None)
+    for i in range(20):
+        assert deliver(client, f"signed-invented-{i}", {"zen": "x"}).status_code == 202
+    text = _metrics_text(client)
+    assert "invented" not in text
+    assert len(text) - before < 1000, "only a few new label sets, whatever the names"
+    assert 'migration_bot_webhook_deliveries_total{event="other",outcome="unsigned"}' in text
+
+
+def test_a_routed_signed_event_keeps_its_name_as_label(client: FlaskClient) -> None:
+    deliver(client, "ping", {"zen": "x", "hook_id": 1})
+    assert 'migration_bot_webhook_deliveries_total{event="ping",outcome="queued"}' in _metrics_text(client)
+
+
+@pytest.mark.parametrize("delivery", ["d" * 65, "x" * 5000])
+def test_delivery_id_longer_than_githubs_is_refused(
+    client: FlaskClient, broker: Broker, dedupe: redis.Redis, delivery: str
+) -> None:
+    assert deliver(client, "push", PUSH, delivery=delivery).status_code == 400
+    assert broker.messages("events") == []
+    assert dedupe.exists(DELIVERY_KEY.format(delivery)) == 0
+
+
+def test_a_uuid_delivery_id_with_some_slack_is_accepted(client: FlaskClient) -> None:
+    assert deliver(client, "ping", {"zen": "x"}, delivery=f"test-{uuid.uuid4()}-{'s' * 20}").status_code == 202
+
+
+def test_header_values_are_capped_before_they_are_logged(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    huge = "e" * 20000
+    deliver(client, huge, PUSH, delivery="d" * 20000, signature=None)
+    logged = [r for r in caplog.records if r.getMessage().startswith("rejected")]
+    assert logged
+    for record in logged:
+        assert len(record.event) < 200 and len(record.delivery_id) < 200
+
+
+@pytest.mark.parametrize("opening", ["[", '{"a":'])
+def test_json_nested_50000_deep_is_refused(
+    settings: Settings, broker: Broker, dedupe: redis.Redis, opening: str
+) -> None:
+    big = Settings(webhook_secret=SECRET, redis_url=BROKER_URL, max_body=1 << 20)
+    client = create_app(big, celery=broker.celery, redis_client=dedupe).test_client()
+    closing = "]" if opening == "[" else "}"
+    body = ('{"a":' + opening * 50000 + "1" + closing * 50000 + "}").encode()
+    response = deliver(client, "push", body=body)
+    assert (response.status_code, response.json["error"]) == (400, "JSON nested too deep")
+    assert broker.messages("events") == []
+
+
+def test_lone_surrogates_in_routed_fields_are_not_a_500(client: FlaskClient) -> None:
+    body = json.dumps({**PUSH, "after": "\ud800" * 3}).encode()  # valid JSON, not encodable as UTF-8
+    assert deliver(client, "push", body=body).status_code < 500

@@ -7,10 +7,12 @@ The work that pushes or merges is not done here: `merge` records the request (a 
 judge, which merges a green PR with the head it judged; `rebase`/`retry` ask for the category's
 migration, which regenerates the branch on the new base and refuses to push over a human's commit.
 
-Behaviour on closed PRs follows Dependabot: `rebase` on a closed PR does nothing and points at `retry`
-(Dependabot's `recreate`/`reopen`); `retry` reopens a PR that is closed but not merged, keeping its
+Behaviour on closed PRs follows Dependabot: `rebase` (or `recreate`, Dependabot's word) on a closed PR does
+nothing and points at `retry` (Dependabot's `reopen`); `retry` reopens a PR that is closed but not merged, keeping its
 `migration:failed` label until the checks of the regenerated head pass (the judge then removes it;
 if they fail again the PR stays open for the maintainer who asked), and takes a `skip` back.
+`pause` and `resume` act on the whole campaign: the pause is kept in the dashboard issue's data, which
+the start and merge gates read (`workers.jobs.dashboard`).
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from dataclasses import dataclass, field
 
 from bot import gitops, markers
 from bot.forge.base import Forge, PullInfo, Retryable
+from bot.rollout.state import campaign_state
 from workers.contract import JUDGE_CHECKS, MIGRATE_CATEGORY, START_CAMPAIGN, Job, Verb, help_text
 from workers.jobs import DEFAULTS, JobConfig, Outcome, follow_up
+from workers.jobs.dashboard import update_campaign_dashboard
 from workers.jobs.rollout import Context, make_context
 
 log = logging.getLogger(__name__)
@@ -47,7 +51,13 @@ NOT_CAMPAIGN_TEXT = ("`{verb}`: this pull request has no readable migration-bot 
 MERGED_TEXT = "`{verb}`: this pull request is already merged; nothing to do."
 CLOSED_MERGE_TEXT = "`merge`: this pull request is closed; `@{bot} retry` reopens and regenerates it."
 CLOSED_REBASE_TEXT = "`rebase`: this pull request is closed; `@{bot} retry` reopens and regenerates it."
-REVERT_TEXT = "`{verb}`: this is a revert pull request; only `merge` and `cancel-merge` apply to it."
+REVERT_TEXT = ("`{verb}`: this is a revert pull request; only `merge`, `cancel-merge`, `pause` and `resume` apply "
+               "to it.")
+PAUSED_TEXT = ("`pause`: the campaign `{campaign}` is paused; no pull request is opened or merged until "
+               "`@{bot} resume` (here or on any of its pull requests) or the dashboard's resume box.")
+RESUMED_TEXT = "`resume`: the campaign `{campaign}` runs again."
+REVERT_HOLD_TEXT = ("`resume`: the campaign `{campaign}` also waits on the revert of `{category}` (#{number}): "
+                    "`@{bot} retry` on that category's pull request regenerates it, `@{bot} skip` moves on.")
 NO_CAMPAIGN_TEXT = ("`{verb}`: the campaign `{campaign}` has no readable file on the default branch, so the "
                     "bot cannot regenerate or move on.")
 FAILED_TEXT = "The bot could not run the command:\n\n```\n{reason}\n```"
@@ -61,10 +71,12 @@ class CommandComment:
     repo: str
     number: int
     config: JobConfig
+    author: str = ""
     done: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     follow_ups: list[Job] = field(default_factory=list)
     _context: Context | None = None
+    _head: str | None = None
 
     @property
     def bot_name(self) -> str:
@@ -81,8 +93,10 @@ class CommandComment:
 
     def default_head(self) -> str:
         """The default branch's head sha now (the new base a regenerated branch is built on)."""
-        info = self.context().repo
-        return branch_head(info.clone_url, info.default_branch, self.forge.git_token(self.repo))
+        if self._head is None:
+            info = self.context().repo
+            self._head = branch_head(info.clone_url, info.default_branch, self.forge.git_token(self.repo))
+        return self._head
 
 
 def branch_head(url: str, branch: str, token: str | None) -> str:
@@ -121,7 +135,7 @@ def run_command(forge: Forge, repo: str, number: int, comment_id: int, author: s
         return Outcome(["denied"])
     understood = any(v is not Verb.UNKNOWN for v in verbs)
     forge.add_reaction(repo, comment_id, ACCEPTED_REACTION if understood else CONFUSED_REACTION)
-    run = CommandComment(forge, repo, number, config)
+    run = CommandComment(forge, repo, number, config, author)
     for verb in verbs:
         _carry_out(run, verb)
     if run.notes:
@@ -139,7 +153,7 @@ def _carry_out(run: CommandComment, verb: Verb) -> None:
     if marker is None or markers.parse_branch(pull.head_ref) is None:  # a marker pasted into someone's PR
         run.notes.append(NOT_CAMPAIGN_TEXT.format(verb=verb.value))
         return
-    if marker.kind != "pull" and verb not in (Verb.MERGE, Verb.CANCEL_MERGE):
+    if marker.kind != "pull" and verb not in (Verb.MERGE, Verb.CANCEL_MERGE, Verb.PAUSE, Verb.RESUME):
         run.notes.append(REVERT_TEXT.format(verb=verb.value))
         return
     _ACTIONS[verb](run, pull, marker)
@@ -172,12 +186,12 @@ def _cancel_merge(run: CommandComment, pull: PullInfo, marker: markers.PullMarke
     run.done.append("merge-cancelled")
 
 
-def _regenerate(run: CommandComment, pull: PullInfo, marker: markers.PullMarker, verb: Verb) -> None:
+def regenerate(run: CommandComment, pull: PullInfo, marker: markers.PullMarker, verb: Verb) -> None:
     """MIGRATE_CATEGORY at the default branch's head; `retry` first reopens a closed, unmerged PR."""
     if pull.merged:
         run.notes.append(MERGED_TEXT.format(verb=verb.value))
         return
-    if pull.state != "open" and verb is Verb.REBASE:
+    if pull.state != "open" and verb in (Verb.REBASE, Verb.RECREATE):
         run.notes.append(CLOSED_REBASE_TEXT.format(bot=run.bot_name))
         return
     path = run.campaign_path(marker.campaign)
@@ -195,7 +209,7 @@ def _regenerate(run: CommandComment, pull: PullInfo, marker: markers.PullMarker,
     run.done.append(verb.value)
 
 
-def _skip(run: CommandComment, pull: PullInfo, marker: markers.PullMarker) -> None:
+def skip(run: CommandComment, pull: PullInfo, marker: markers.PullMarker) -> None:
     """Label first, then close: a run stopped between the two is finished by the next, and a closed PR
     without the label would count as failed and block a sequential rollout."""
     if pull.merged:
@@ -213,12 +227,37 @@ def _skip(run: CommandComment, pull: PullInfo, marker: markers.PullMarker) -> No
     run.done.append("skip")
 
 
+def pause_campaign(run: CommandComment, campaign_id: str, verb: Verb) -> None:
+    """Records (or clears) the pause in the dashboard; `resume` then asks for what may start now."""
+    file = run.context().campaign(campaign_id)
+    if file is None:
+        run.notes.append(NO_CAMPAIGN_TEXT.format(verb=verb.value, campaign=campaign_id))
+        return
+    paused = verb is Verb.PAUSE
+    update = update_campaign_dashboard(run.forge, run.repo, file.campaign, paused_by=run.author if paused else None)
+    if paused:
+        run.notes.append(PAUSED_TEXT.format(campaign=campaign_id, bot=run.bot_name))
+        run.done.append("pause")
+        return
+    run.notes.append(RESUMED_TEXT.format(campaign=campaign_id))
+    if update.paused:
+        state = campaign_state(file.campaign, run.context().campaign_pulls(campaign_id), {})
+        for held in (c for c in state.categories if c.revert_number is not None):
+            run.notes.append(REVERT_HOLD_TEXT.format(campaign=campaign_id, category=held.name,
+                                                     number=held.revert_number, bot=run.bot_name))
+    run.follow_ups.append(follow_up(START_CAMPAIGN, repo=run.repo, sha=run.default_head(), path=file.path))
+    run.done.append("resume")
+
+
 _ACTIONS: dict[Verb, Callable[[CommandComment, PullInfo, markers.PullMarker], None]] = {
     Verb.MERGE: _merge,
     Verb.CANCEL_MERGE: _cancel_merge,
-    Verb.REBASE: lambda run, pull, marker: _regenerate(run, pull, marker, Verb.REBASE),
-    Verb.RETRY: lambda run, pull, marker: _regenerate(run, pull, marker, Verb.RETRY),
-    Verb.SKIP: _skip,
+    Verb.REBASE: lambda run, pull, marker: regenerate(run, pull, marker, Verb.REBASE),
+    Verb.RECREATE: lambda run, pull, marker: regenerate(run, pull, marker, Verb.RECREATE),
+    Verb.RETRY: lambda run, pull, marker: regenerate(run, pull, marker, Verb.RETRY),
+    Verb.SKIP: skip,
+    Verb.PAUSE: lambda run, pull, marker: pause_campaign(run, marker.campaign, Verb.PAUSE),
+    Verb.RESUME: lambda run, pull, marker: pause_campaign(run, marker.campaign, Verb.RESUME),
 }
 
 

@@ -17,14 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from bot import gitops, markers
-from bot.campaign.globs import glob_matches
+from bot.campaign.load import is_campaign_file
+from bot.campaign.spec import Category
 from bot.engine.report import render_summary
 from bot.forge.base import Forge, Permanent, PullInfo, Retryable
 from bot.rollout.state import campaign_state, categories_to_start
 from workers.change import CategoryChange, build_change, load_campaign_text, planned_files
-from workers.contract import MIGRATE_CATEGORY, Job
+from workers.contract import MIGRATE_CATEGORY, Job, commands_section
 from workers.jobs import DEFAULTS, JobConfig, Outcome, follow_up
-from workers.jobs.dashboard import update_campaign_dashboard, update_dashboard
+from workers.jobs.dashboard import (
+    dashboard_number,
+    starts_allowed_now,
+    update_campaign_dashboard,
+    update_dashboard,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +108,7 @@ def campaign_paths(forge: Forge, repo: str, sha: str, path: str | None, glob: st
     if path is not None:
         return [path]
     directory = glob.rsplit("/", 1)[0] if "/" in glob else ""
-    return [p for p in forge.list_files(repo, directory, sha) if glob_matches(glob, p)]
+    return [p for p in forge.list_files(repo, directory, sha) if is_campaign_file(glob, p)]
 
 
 def start_campaign(forge: Forge, repo: str, sha: str, path: str | None,
@@ -120,14 +126,16 @@ def start_campaign(forge: Forge, repo: str, sha: str, path: str | None,
         with fresh_clone(forge, repo, info.clone_url, sha, config.workdir) as clone:
             planned = planned_files(clone, campaign)
             head = gitops.head_sha(clone)  # `sha` may name a branch (a follow-up); markers need the commit
-        pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id))
+        pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id, campaign.pulls.branch_prefix))
         due = categories_to_start(campaign, campaign_state(campaign, pulls, planned))
+        starts = starts_allowed_now(forge, repo, campaign, due, pulls, planned)  # pause, schedule, daily cap
+        due = starts.due
         log.info("campaign due", extra={"repo": repo, "campaign": campaign.id, "categories": due,
                                         "planned": planned})
-        due_jobs += [follow_up(MIGRATE_CATEGORY, repo=repo, sha=head, campaign_path=campaign_path, category=category)
-                     for category in due]
+        due_jobs += [follow_up(MIGRATE_CATEGORY, repo=repo, sha=head, campaign_path=campaign_path, category=category,
+                               dashboard=starts.dashboard) for category in due]
         started += due
-        if 0 in planned.values():  # only a clone knows a category is empty: the dashboard remembers it
+        if 0 in planned.values() and not starts.created:  # only a clone knows a category is empty
             update_campaign_dashboard(forge, repo, campaign, planned=planned)
     return Outcome(started, tuple(due_jobs))
 
@@ -147,7 +155,7 @@ def fresh_clone(forge: Forge, repo: str, url: str, sha: str, workdir: str | Path
 
 
 def migrate_category(forge: Forge, repo: str, sha: str, campaign_path: str, category: str,
-                     config: JobConfig = DEFAULTS) -> MigrationResult:
+                     config: JobConfig = DEFAULTS, dashboard: int | None = None) -> MigrationResult:
     """Builds the category's change at `sha` and opens (or updates) its PR; run under the repository lock.
 
     Never pushes over a commit the bot did not make, never opens a second PR for a branch, never
@@ -156,7 +164,7 @@ def migrate_category(forge: Forge, repo: str, sha: str, campaign_path: str, cate
     info = forge.repo(repo)
     with fresh_clone(forge, repo, info.clone_url, sha, config.workdir) as clone:
         campaign = load_campaign_text(_read(clone, campaign_path), campaign_path)
-        branch = markers.branch_name(campaign.id, category)
+        branch = markers.branch_name(campaign.id, category, campaign.pulls.branch_prefix)
         change = build_change(clone, campaign, category, branch)
         if change.commit is None:
             log.info("nothing to change", extra={"repo": repo, "campaign": campaign.id, "category": category})
@@ -170,7 +178,10 @@ def migrate_category(forge: Forge, repo: str, sha: str, campaign_path: str, cate
         pushed = _push(clone, branch, auth)
         if isinstance(pushed, tuple):
             return _human_commits(forge, repo, category, branch, pull, pushed)
-        result = _publish(forge, repo, info.default_branch, sha, change, branch, pull, pushed)
+        if dashboard is None:
+            dashboard = dashboard_number(forge, repo, campaign)
+        result = _publish(forge, repo, info.default_branch, sha, change, branch, pull, pushed,
+                          commands_section(config.bot_name, dashboard))
         update_dashboard(forge, repo, campaign_path, sha)  # last: after the PR work, under the lock
         return result
 
@@ -209,25 +220,38 @@ def _human_commits(forge: Forge, repo: str, category: str, branch: str, pull: Pu
 
 
 def _publish(forge: Forge, repo: str, base: str, sha: str, change: CategoryChange, branch: str,
-             pull: PullInfo | None, pushed: bool) -> PullOpened | PullUpdated:
+             pull: PullInfo | None, pushed: bool, commands: str) -> PullOpened | PullUpdated:
     """Find-or-create the PR, then bring its body and labels up to date."""
     campaign = change.campaign
-    title = f"[migration] {campaign.title}: {change.category}"
+    title = campaign.pull_title(change.category)
     marker = markers.render_marker(markers.PullMarker(campaign.id, change.category, sha))
-    body = render_summary(change.report, campaign_title=campaign.title) + "\n\n" + marker
+    body = render_summary(change.report, campaign_title=campaign.title) + "\n\n" + commands + "\n\n" + marker
     fields = {"category": change.category, "branch": branch, "draft": change.draft, "body": body,
               "totals": change.report.totals, "ok": change.report.ok}
     if pull is None:
         pull = forge.open_pull(repo, head=branch, base=base, title=title, body=body, draft=change.draft)
+        _request_review(forge, repo, pull.number, campaign.category(change.category))
         result: PullOpened | PullUpdated = PullOpened(number=pull.number, **fields)
     else:
         if pull.body != body or pull.title != title:
             pull = forge.edit_pull(repo, pull.number, title=title, body=body)
         result = PullUpdated(number=pull.number, pushed=pushed, **fields)
-    forge.add_labels(repo, pull.number, [markers.LABEL_BOT, markers.campaign_label(campaign.id)])
+    forge.add_labels(repo, pull.number, [markers.LABEL_BOT, markers.campaign_label(campaign.id),
+                                         *campaign.pulls.labels])
     log.info("pull request ready", extra={"repo": repo, "campaign": campaign.id, "category": change.category,
                                           "pull": pull.number, "result": type(result).__name__})
     return result
+
+
+def _request_review(forge: Forge, repo: str, number: int, category: Category) -> None:
+    """The category's reviewers and assignees, once, when its PR opens; a login GitHub refuses (gone, no
+    access) is logged, never a reason to fail the migration."""
+    if not (category.reviewers or category.assignees):
+        return
+    try:
+        forge.request_review(repo, number, category.reviewers, category.assignees)
+    except Permanent as error:
+        log.warning("review request refused", extra={"repo": repo, "pull": number, "reason": str(error)})
 
 
 FAILURE_CONCERN = "failure"
@@ -240,7 +264,7 @@ def comment_migration_failure(forge: Forge, repo: str, sha: str, campaign_path: 
         campaign = load_campaign_text(forge.read_file(repo, campaign_path, sha), campaign_path)
     except Permanent:
         return  # no campaign, no branch name, no PR to speak on: the log has it
-    pull = forge.find_pull(repo, markers.branch_name(campaign.id, category))
+    pull = forge.find_pull(repo, markers.branch_name(campaign.id, category, campaign.pulls.branch_prefix))
     if pull is not None:
         text = f"The bot could not update this pull request:\n\n```\n{reason}\n```"
         forge.upsert_comment(repo, pull.number, markers.comment_marker(FAILURE_CONCERN), text)

@@ -29,7 +29,7 @@ def open_revert(forge: Forge, repo: RepoInfo, original: PullInfo, action: OpenRe
     Order: find PR -> push branch (unless the bot already pushed it) -> open PR -> labels. A run that
     stopped after the push reuses the branch, so a second revert commit is never made.
     """
-    branch = markers.revert_branch_name(action.campaign, action.category)
+    branch = markers.revert_branch_of(original.head_ref)  # the campaign's own branch prefix
     existing = forge.find_pull(repo.full_name, branch)
     if existing is not None:
         return None if existing.state == "closed" and not existing.merged else existing

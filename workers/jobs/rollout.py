@@ -14,8 +14,7 @@ from pathlib import PurePosixPath
 from typing import cast
 
 from bot import markers
-from bot.campaign.globs import glob_matches
-from bot.campaign.load import CampaignError, parse_campaign
+from bot.campaign.load import CampaignError, is_campaign_file, parse_campaign
 from bot.campaign.spec import Campaign
 from bot.forge.base import Forge, Permanent, PullInfo, RepoInfo
 from bot.rollout import actions as act
@@ -23,14 +22,20 @@ from bot.rollout.state import campaign_state, categories_to_start
 from bot.rollout.verdict import Verdict, judge
 from workers.contract import MIGRATE_CATEGORY, START_CAMPAIGN, Job
 from workers.jobs import DEFAULTS, CampaignFile, JobConfig, Outcome, follow_up
-from workers.jobs.dashboard import update_campaign_dashboard, update_dashboards
+from workers.jobs.dashboard import (
+    merges_allowed_now,
+    report_broken_campaign,
+    update_campaign_dashboard,
+    update_dashboards,
+)
 from workers.jobs.revert import open_revert
 from workers.jobs.tick import TickReads, forget, remember_quiet, unchanged_since_quiet
 
 log = logging.getLogger(__name__)
 
-#: every bot branch, all campaigns
-BOT_PREFIX = f"{markers.BRANCH_PREFIX}/"
+#: list every PR and keep those shaped like a bot branch: campaigns choose their branch prefix, and GitHub
+#: filters heads only by exact name, so the listing costs the same as one filtered by prefix
+BOT_PREFIX = ""
 
 
 @dataclass
@@ -42,43 +47,57 @@ class Context:
     pulls: list[PullInfo]  #: every bot PR of the repository, any state
     config: JobConfig = DEFAULTS
     campaigns: dict[str, CampaignFile | None] = field(default_factory=dict)
+    #: campaign files on the default branch that do not load: path -> (text, the loader's error)
+    broken: dict[str, tuple[str, CampaignError]] = field(default_factory=dict)
     done: list[str] = field(default_factory=list)  #: what was done, "action #number", for logs and tests
 
     def campaign(self, campaign_id: str) -> CampaignFile | None:
         """The file of `campaign_id` on the default branch; None when it is gone or broken."""
         if not self.campaigns:
-            self.campaigns.update(_read_campaigns(self.forge, self.repo, self.config.campaign_glob))
+            self.campaigns.update(_read_campaigns(self.forge, self.repo, self.config.campaign_glob, self.broken))
             self.campaigns.setdefault("", None)  # read once even when there are none
         return self.campaigns.get(campaign_id)
 
     def campaign_pulls(self, campaign_id: str) -> list[PullInfo]:
-        prefix = markers.campaign_branch_prefix(campaign_id)
+        file = self.campaign(campaign_id)
+        branch_prefix = file.campaign.pulls.branch_prefix if file else markers.BRANCH_PREFIX
+        prefix = markers.campaign_branch_prefix(campaign_id, branch_prefix)
         return [p for p in self.pulls if p.head_ref.startswith(prefix)]
 
     def campaign_of(self, pull: PullInfo) -> CampaignFile | None:
-        """The campaign whose branch `pull` is on; None for another branch or an unreadable campaign."""
+        """The campaign whose branch `pull` is on (its prefix too); None for another branch, an unreadable
+        campaign or a stopped one (`enabled: false`: its PRs are left as they are, as when its file is deleted)."""
         parsed = markers.parse_branch(pull.head_ref)
-        return self.campaign(parsed[0]) if parsed else None
+        file = self.campaign(parsed[0]) if parsed else None
+        if file is None or not file.campaign.enabled:
+            return None
+        return file if markers.has_prefix(pull.head_ref, file.campaign.pulls.branch_prefix) else None
 
 
 def make_context(forge: Forge, repo: str, config: JobConfig = DEFAULTS) -> Context:
     """Two reads shared by everything a job looks at: the repository and every bot PR in it."""
     info = forge.repo(repo)
-    pulls = forge.list_pulls(repo, BOT_PREFIX, state="all")
-    return Context(forge, info, pulls, config)
+    return Context(forge, info, _bot_shaped(forge.list_pulls(repo, BOT_PREFIX, state="all")), config)
 
 
-def _read_campaigns(forge: Forge, repo: RepoInfo, glob: str) -> dict[str, CampaignFile | None]:
+def _bot_shaped(pulls: list[PullInfo]) -> list[PullInfo]:
+    return [p for p in pulls if markers.parse_branch(p.head_ref) is not None]
+
+
+def _read_campaigns(forge: Forge, repo: RepoInfo, glob: str,
+                    broken: dict[str, tuple[str, CampaignError]]) -> dict[str, CampaignFile | None]:
+    """The campaigns that load, by id; the files that do not go into `broken` (their PRs are left alone)."""
     found: dict[str, CampaignFile | None] = {}
     directory = str(PurePosixPath(glob).parent)
     for path in forge.list_files(repo.full_name, directory, repo.default_branch):
-        if not glob_matches(glob, path):
+        if not is_campaign_file(glob, path):
             continue
         text = forge.read_file(repo.full_name, path, repo.default_branch)
         try:
             campaign = parse_campaign(text or "", source=path)
-        except CampaignError:
+        except CampaignError as error:
             log.warning("campaign file unreadable; its PRs are left alone", extra={"path": path})
+            broken[path] = (text or "", error)
             continue
         found[campaign.id] = CampaignFile(path, campaign)
     return found
@@ -148,6 +167,9 @@ def _execute(ctx: Context, pull: PullInfo, actions: Sequence[act.Action]) -> Non
         elif isinstance(action, act.Close):  # `pull` was re-read just before deciding
             forge.edit_pull(repo, number, state="closed")
         elif isinstance(action, act.Merge):
+            if not _merge_allowed(ctx, pull):
+                ctx.done.append(f"merge deferred #{number}")  # not quiet: the next tick judges again
+                continue
             if not _merge(ctx, pull, action):
                 continue
         elif isinstance(action, act.OpenRevert):
@@ -158,6 +180,15 @@ def _execute(ctx: Context, pull: PullInfo, actions: Sequence[act.Action]) -> Non
             forge.upsert_comment(repo, number, markers.comment_marker(comment.concern), comment.body)
         ctx.done.append(f"{type(action).__name__.lower()} #{number}")
         log.info("rollout action", extra={"repo": repo, "pull": number, "action": repr(action)[:200]})
+
+
+def _merge_allowed(ctx: Context, pull: PullInfo) -> bool:
+    """A category PR merges only while its campaign is not paused and inside its schedule window;
+    revert PRs always may (they repair the default branch)."""
+    file = ctx.campaign_of(pull)
+    if file is None or act.is_revert(pull):
+        return True
+    return merges_allowed_now(ctx.forge, ctx.repo.full_name, file.campaign)
 
 
 def _merge(ctx: Context, pull: PullInfo, action: act.Merge) -> bool:
@@ -217,6 +248,8 @@ def reconcile_repo(forge: Forge, repo: str, config: JobConfig = DEFAULTS) -> Out
     tick = TickReads(forge)
     ctx = make_context(cast(Forge, tick), repo, config)
     active = sorted(_active(ctx).items())
+    for path, (text, error) in ctx.broken.items():  # never skipped in silence: its dashboard says what to fix
+        report_broken_campaign(forge, repo, path, text, error)
     for campaign_id, _ in active:
         _read_verdict_inputs(ctx, *_to_judge(ctx, campaign_id))
     if unchanged_since_quiet(forge, repo):
@@ -230,7 +263,7 @@ def reconcile_repo(forge: Forge, repo: str, config: JobConfig = DEFAULTS) -> Out
             _judge_pull(ctx, pull, pull.head_sha)
         if latest is not None:
             _judge_merge(ctx, latest, latest.merge_commit_sha or "")
-        ctx.pulls = forge.list_pulls(repo, BOT_PREFIX, state="all") if ctx.done else ctx.pulls
+        ctx.pulls = _bot_shaped(forge.list_pulls(repo, BOT_PREFIX, state="all")) if ctx.done else ctx.pulls
         for job in _follow_ups(ctx, file, None):
             due.append(job)
             ctx.done.append(f"start {campaign_id}")
