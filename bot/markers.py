@@ -75,10 +75,14 @@ class PullMarker:
     category: str
     base_sha: str
     kind: str = "pull"  #: "pull" | "revert"
+    #: the usual branch name and who holds it, when the PR had to use a fresh name ("" when it did not)
+    taken: str = ""
 
 
 def render_marker(marker: PullMarker) -> str:
-    fields = {k: v for k, v in asdict(marker).items() if k != "kind"}
+    fields = {k: v for k, v in asdict(marker).items() if k != "kind" and (k != "taken" or v)}
+    if "taken" in fields:  # free text: braces or an arrow would end the marker early
+        fields["taken"] = re.sub(r"[{}<>]", "", fields["taken"])
     return f"<!-- migration-bot:{marker.kind} {json.dumps(fields, sort_keys=True)} -->"
 
 
@@ -89,10 +93,23 @@ def parse_marker(body: str | None) -> PullMarker | None:
             continue
         try:
             data = json.loads(match["json"])
-            return PullMarker(data["campaign"], data["category"], data["base_sha"], match["kind"])
+            return PullMarker(data["campaign"], data["category"], data["base_sha"], match["kind"],
+                              str(data.get("taken") or ""))
         except (ValueError, KeyError, TypeError):
             return None
     return None
+
+
+def owned_by_bot(*, repo: str, head_repo: str, author: str, bot_login: str, body: str | None) -> bool:
+    """A PR is the bot's only when all three hold: its head repository is the base repository `repo`, its
+    author is `bot_login`, and its body carries a PR marker. Anything else is a human's, whatever the branch."""
+    return bool(repo) and head_repo == repo and bool(bot_login) and author == bot_login \
+        and parse_marker(body) is not None
+
+
+def is_bot_comment(body: str | None) -> bool:
+    """The body carries one of the bot's hidden markers (its replies and dashboards always do)."""
+    return "<!-- migration-bot:" in (body or "")
 
 
 def comment_marker(concern: str) -> str:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = [
     "CheckRunEvent", "CheckSuiteEvent", "CommentEvent", "Event", "InstallationReposEvent", "PayloadError", "PingEvent",
-    "PullEvent", "PushEvent", "StatusEvent", "WorkflowRunEvent", "read",
+    "IssueEditedEvent", "PullEvent", "PushEvent", "StatusEvent", "WorkflowRunEvent", "read",
 ]
 
 #: errors quoted in a PayloadError's text at most; the rest are counted
@@ -153,6 +153,7 @@ class HeadRef(_Fields):
 class Pull(_Fields):
     number: int
     state: str | None = None
+    body: str | None = None  #: carries the bot's hidden marker on the bot's own PRs
     head: HeadRef | None = None
     user: User | None = None
 
@@ -174,6 +175,7 @@ class Issue(_Fields):
     number: int
     pull_request: dict[str, Any] | None = None  #: present (an object) only when the issue is a PR
     labels: list[Label] | None = None
+    body: str | None = None
 
     @property
     def label_names(self) -> set[str]:
@@ -189,6 +191,21 @@ class Comment(_Fields):
 class CommentEvent(Event):
     issue: Issue | None = None
     comment: Comment | None = None
+    sender: User | None = None
+
+
+class TextChange(_Fields):
+    from_: str | None = Field(default=None, alias="from")
+
+
+class IssueChanges(_Fields):
+    body: TextChange | None = None
+    title: TextChange | None = None
+
+
+class IssueEditedEvent(Event):
+    issue: Issue | None = None
+    changes: IssueChanges | None = None
     sender: User | None = None
 
 

@@ -19,6 +19,9 @@ T = TypeVar("T")
 REPO = "octo/app"
 CAMPAIGN_PATH = ".github/migrations/mig.yml"
 BOT_AUTHOR = ("migration-bot[bot]", markers.BOT_EMAIL)
+MALLORY = "mallory"
+#: PRs on a bot branch name that are not the bot's, each breaking the ownership rule in its own way
+FOREIGN_KINDS = ("fork", "other-author", "no-marker", "pasted-marker")
 CAMPAIGN = """\
 campaign: mig
 title: Mig
@@ -78,6 +81,25 @@ class World:
         pull = self.fake.open_pull(REPO, branch, "main", f"[migration] Mig: {category}", body, BOT_LOGIN)
         with self.fake.lock:
             pull.labels += [markers.LABEL_BOT, markers.campaign_label("mig")]
+        return pull
+
+    def open_foreign_pull(self, kind: str, category: str = "core") -> Pull:
+        """A PR on the bot's branch name for `category`, labelled like the bot's, that is not the bot's:
+        `fork` (the bot's login and marker, head in a fork), `other-author` (mallory, marker, same repository),
+        `no-marker` (the bot's login, same repository, no marker), `pasted-marker` (mallory's fork, marker)."""
+        assert kind in FOREIGN_KINDS, kind
+        head_repo = self.fake.fork(REPO, MALLORY) if kind in ("fork", "pasted-marker") else None
+        target = self.fake.repo(head_repo or REPO).bare
+        branch = markers.branch_name("mig", category)
+        bare.update_ref(target, f"refs/heads/{branch}", self.main())
+        bare.commit_files(target, branch, {f"{category}/mod.py": "import evil\n"}, "not the bot",
+                          BOT_AUTHOR if kind in ("fork", "no-marker") else bare.HUMAN)
+        marker = "" if kind == "no-marker" else markers.render_marker(markers.PullMarker("mig", category, self.main()))
+        author = BOT_LOGIN if kind in ("fork", "no-marker") else MALLORY
+        pull = self.fake.open_pull(REPO, branch, "main", f"[migration] Mig: {category}", f"summary\n\n{marker}",
+                                   author, head_repo=head_repo)
+        with self.fake.lock:
+            pull.labels += [markers.LABEL_BOT, markers.campaign_label("mig"), markers.LABEL_MERGE_REQUESTED]
         return pull
 
     def check(self, sha: str, conclusion: str | None, name: str = "ci") -> None:

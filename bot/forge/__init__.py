@@ -8,6 +8,7 @@ from bot.forge.base import (
     Annotation,
     CheckReport,
     CheckResult,
+    CommentInfo,
     CommitInfo,
     Forge,
     ForgeError,
@@ -16,14 +17,15 @@ from bot.forge.base import (
     PullInfo,
     RepoInfo,
     Retryable,
+    is_bot_pull,
 )
 
 if TYPE_CHECKING:
     from bot.forge.github import GitHubForge
     from bot.forge.local import LocalForge
 
-__all__ = ["Annotation", "CheckReport", "CheckResult", "CommitInfo", "Forge", "ForgeError", "GitHubForge", "IssueInfo", "LocalForge", "Permanent",
-           "PullInfo", "RepoInfo", "Retryable"]
+__all__ = ["Annotation", "CheckReport", "CheckResult", "CommentInfo", "CommitInfo", "Forge", "ForgeError", "GitHubForge",
+           "IssueInfo", "LocalForge", "Permanent", "PullInfo", "RepoInfo", "Retryable", "is_bot_pull"]
 
 
 def __getattr__(name: str) -> Any:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from bot import markers
+
+log = logging.getLogger(__name__)
 
 
 class ForgeError(Exception):
@@ -45,6 +50,38 @@ class PullInfo:
     draft: bool = False
     merge_commit_sha: str | None = None
     author: str = ""
+    head_repo: str = ""  #: full name of the repository the head branch lives in ("" when a fork was deleted)
+
+
+def is_bot_pull(pull: PullInfo, repo: str, bot_login: str) -> bool:
+    """Whose PR is it: the bot's only when its head is in `repo` itself, the bot opened it, and its body
+    carries the bot's marker. A fork, another author or a marker pasted into someone's PR: a human's."""
+    return markers.owned_by_bot(repo=repo, head_repo=pull.head_repo, author=pull.author, bot_login=bot_login,
+                                body=pull.body)
+
+
+def bot_pulls(full_name: str, pulls: Sequence[PullInfo], bot_login: str) -> list[PullInfo]:
+    """The bot's PRs among `pulls`; each other one (fork, other author, no marker) is logged and left alone."""
+    mine = []
+    for pull in pulls:
+        if is_bot_pull(pull, full_name, bot_login):
+            mine.append(pull)
+        else:
+            log.info("not the bot's pull request; ignored", extra={
+                "repo": full_name, "pull": pull.number, "author": pull.author, "head_repo": pull.head_repo,
+                "branch": pull.head_ref})
+    return mine
+
+
+@dataclass(frozen=True)
+class CommentInfo:
+    """A comment on a PR's conversation."""
+
+    id: int
+    author: str
+    body: str
+    reactions: int  #: how many reactions it carries, anyone's (0: none to look at)
+    edited: bool = False  #: changed after it was posted
 
 
 @dataclass(frozen=True)
@@ -113,11 +150,21 @@ class Forge(Protocol):
 
     def list_files(self, full_name: str, directory: str, ref: str) -> list[str]: ...
 
-    def find_pull(self, full_name: str, head_branch: str) -> PullInfo | None:
-        """The bot's PR for this head branch in any state, newest first; None when there is none."""
+    def bot_login(self) -> str:
+        """The login the bot acts as (the App's `<slug>[bot]`, or the token's user); read once, then cached."""
         ...
 
-    def list_pulls(self, full_name: str, head_prefix: str, state: str = "all") -> list[PullInfo]: ...
+    def find_pull(self, full_name: str, head_branch: str) -> PullInfo | None:
+        """The bot's PR (`is_bot_pull`) for this head branch in any state, newest first; None when none."""
+        ...
+
+    def list_pulls(self, full_name: str, head_prefix: str, state: str = "all") -> list[PullInfo]:
+        """The bot's PRs (`is_bot_pull`) whose head branch starts with `head_prefix`; others are logged."""
+        ...
+
+    def branch_pulls(self, full_name: str, head_branch: str) -> list[PullInfo]:
+        """Everyone's open PRs whose head is `head_branch` in this repository (who holds a branch name)."""
+        ...
 
     def get_pull(self, full_name: str, number: int) -> PullInfo: ...
 
@@ -151,6 +198,14 @@ class Forge(Protocol):
         ...
 
     def add_reaction(self, full_name: str, comment_id: int, content: str) -> None: ...
+
+    def list_comments(self, full_name: str, number: int) -> list[CommentInfo]:
+        """The PR's conversation comments, oldest first."""
+        ...
+
+    def reactions(self, full_name: str, comment_id: int) -> list[tuple[str, str]]:
+        """(login, content) of every reaction on the comment."""
+        ...
 
     def checks(self, full_name: str, sha: str) -> list[CheckResult]: ...
 

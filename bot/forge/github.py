@@ -19,7 +19,18 @@ from github.Repository import Repository
 from github.RequiredStatusChecks import RequiredStatusChecks
 
 from bot import markers
-from bot.forge.base import CheckReport, CheckResult, CommitInfo, IssueInfo, Permanent, PullInfo, RepoInfo
+from bot.forge.base import (
+    CheckReport,
+    CheckResult,
+    CommentInfo,
+    CommitInfo,
+    IssueInfo,
+    Permanent,
+    PullInfo,
+    RepoInfo,
+    bot_pulls,
+    is_bot_pull,
+)
 from bot.forge.errors import translated
 from bot.forge.etag import EtagCache, conditional_get, conditional_pages
 
@@ -57,7 +68,15 @@ def _pull_info(pr: PullRequest) -> PullInfo:
         draft=bool(pr.draft),
         merge_commit_sha=pr.merge_commit_sha,
         author=pr.user.login if pr.user else "",
+        head_repo=pr.head.repo.full_name if pr.head.repo else "",
     )
+
+
+def _comment_info(comment: IssueComment) -> CommentInfo:
+    """From a list answer: the reaction roll-up is read from the raw data (PyGithub has no attribute for it)."""
+    rollup = comment.raw_data.get("reactions") or {}
+    return CommentInfo(comment.id, comment.user.login if comment.user else "", comment.body or "",
+                       int(rollup.get("total_count") or 0), comment.updated_at != comment.created_at)
 
 
 def _issue_info(issue: Issue) -> IssueInfo:
@@ -84,6 +103,8 @@ class GitHubForge:
     """
 
     def __init__(self, settings: Settings, installation_id: int | None) -> None:
+        self._settings = settings
+        self._login: str | None = None
         self._auth = _auth(settings, installation_id)
         self._app = not isinstance(self._auth, Auth.Token)  #: check runs need an App installation
         # lazy: objects are fetched on first attribute read, so an edit or a label costs one call, not two
@@ -151,16 +172,34 @@ class GitHubForge:
         except Permanent:
             return []
 
-    def find_pull(self, full_name: str, head_branch: str) -> PullInfo | None:
+    def bot_login(self) -> str:
+        """`GET /app` with the App's JWT (its slug + "[bot]"), or `GET /user` with the token; once per forge."""
+        if self._login is None:
+            with translated("read the bot's own login"):
+                if isinstance(self._auth, Auth.AppInstallationAuth):
+                    settings = self._settings
+                    app = GithubIntegration(base_url=settings.api_url, retry=None, seconds_between_requests=None,
+                                            seconds_between_writes=None,
+                                            auth=Auth.AppAuth(settings.app_id or 0, settings.private_key or ""))
+                    self._login = f"{app.get_app().slug}[bot]"
+                else:
+                    self._login = self._gh.get_user().login
+        return self._login
+
+    def _branch_pulls(self, full_name: str, head_branch: str, state: str) -> list[PullInfo]:
         owner = full_name.split("/")[0]
         with translated(f"find the pull request of {head_branch}"):
-            pulls = self._repo(full_name).get_pulls(state="all", head=f"{owner}:{head_branch}",
+            pulls = self._repo(full_name).get_pulls(state=state, head=f"{owner}:{head_branch}",
                                                     sort="created", direction="desc")
-            for pr in pulls:
-                info = _pull_info(pr)
-                if info.head_ref == head_branch and markers.parse_marker(info.body) is not None:
-                    return info
-        return None
+            return [info for info in map(_pull_info, pulls) if info.head_ref == head_branch]
+
+    def find_pull(self, full_name: str, head_branch: str) -> PullInfo | None:
+        login = self.bot_login()
+        return next((p for p in self._branch_pulls(full_name, head_branch, "all")
+                     if is_bot_pull(p, full_name, login)), None)
+
+    def branch_pulls(self, full_name: str, head_branch: str) -> list[PullInfo]:
+        return self._branch_pulls(full_name, head_branch, "open")
 
     def list_pulls(self, full_name: str, head_prefix: str, state: str = "all") -> list[PullInfo]:
         def parse_page(raw: list[dict[str, Any]]) -> list[PullInfo]:
@@ -168,7 +207,7 @@ class GitHubForge:
 
         with translated(f"list pull requests of {head_prefix}"):
             pulls = self._pages(full_name, f"/repos/{full_name}/pulls", {"state": state}, parse_page)
-        return [p for p in pulls if p.head_ref.startswith(head_prefix)]
+        return bot_pulls(full_name, [p for p in pulls if p.head_ref.startswith(head_prefix)], self.bot_login())
 
     def get_pull(self, full_name: str, number: int) -> PullInfo:
         with translated(f"read pull request #{number}"):
@@ -228,6 +267,22 @@ class GitHubForge:
             # built lazily from its URL (PyGithub's Repository has no issue-comment getter): one POST, no GET
             url = f"{self._repo(full_name).url}/issues/comments/{comment_id}"
             IssueComment(self._gh.requester, url=url).create_reaction(content)
+
+    def list_comments(self, full_name: str, number: int) -> list[CommentInfo]:
+        """A conditional read (ETag): reconcile reads the comments of every open bot PR each tick."""
+        def parse_page(raw: list[dict[str, Any]]) -> list[CommentInfo]:
+            return [_comment_info(self._object(IssueComment, item)) for item in raw]
+
+        with translated(f"list the comments of #{number}"):
+            return self._pages(full_name, f"/repos/{full_name}/issues/{number}/comments", {}, parse_page)
+
+    def reactions(self, full_name: str, comment_id: int) -> list[tuple[str, str]]:
+        def parse_page(raw: list[dict[str, Any]]) -> list[tuple[str, str]]:
+            return [((item.get("user") or {}).get("login", ""), item.get("content", "")) for item in raw]
+
+        with translated(f"list the reactions to comment {comment_id}"):
+            return self._pages(full_name, f"/repos/{full_name}/issues/comments/{comment_id}/reactions", {},
+                               parse_page)
 
     def checks(self, full_name: str, sha: str) -> list[CheckResult]:
         """Check runs (with their ids, so a re-run wins) and the latest commit status of each context."""

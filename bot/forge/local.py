@@ -19,11 +19,14 @@ from bot.forge.base import (
     Annotation,
     CheckReport,
     CheckResult,
+    CommentInfo,
     CommitInfo,
     IssueInfo,
     Permanent,
     PullInfo,
     RepoInfo,
+    bot_pulls,
+    is_bot_pull,
 )
 
 RECORDS_DIR = ".migration-bot/pulls"
@@ -89,7 +92,8 @@ class LocalForge:
         tmp.replace(path)
 
     def _info(self, full_name: str, record: dict[str, Any]) -> PullInfo:
-        info = PullInfo(**{**record["pull"], "labels": tuple(record["pull"]["labels"])})
+        # offline there are no forks: a record's head is always in the repository itself
+        info = PullInfo(**{**record["pull"], "labels": tuple(record["pull"]["labels"]), "head_repo": full_name})
         head = self._branch_sha(full_name, info.head_ref) if info.state == "open" else ""
         return replace(info, head_sha=head) if head else info
 
@@ -104,15 +108,22 @@ class LocalForge:
         self._save(full_name, record)
         return self._info(full_name, record)
 
+    def bot_login(self) -> str:
+        return gitops.BOT_NAME
+
     def find_pull(self, full_name: str, head_branch: str) -> PullInfo | None:
         for info in self._all(full_name):
-            if info.head_ref == head_branch and markers.parse_marker(info.body) is not None:
+            if info.head_ref == head_branch and is_bot_pull(info, full_name, self.bot_login()):
                 return info
         return None
 
     def list_pulls(self, full_name: str, head_prefix: str, state: str = "all") -> list[PullInfo]:
-        return [p for p in self._all(full_name)
-                if p.head_ref.startswith(head_prefix) and state in ("all", p.state)]
+        return bot_pulls(full_name, [p for p in self._all(full_name)
+                                     if p.head_ref.startswith(head_prefix) and state in ("all", p.state)],
+                         self.bot_login())
+
+    def branch_pulls(self, full_name: str, head_branch: str) -> list[PullInfo]:
+        return [p for p in self._all(full_name) if p.head_ref == head_branch and p.state == "open"]
 
     def get_pull(self, full_name: str, number: int) -> PullInfo:
         return self._info(full_name, self._load(full_name, number))
@@ -131,7 +142,8 @@ class LocalForge:
             except FileExistsError:
                 number += 1
         info = PullInfo(number, "open", False, head, head_sha, base, title, body, (),
-                        (folder / f"{number}.json").as_uri(), draft=draft, author=gitops.BOT_NAME)
+                        (folder / f"{number}.json").as_uri(), draft=draft, author=gitops.BOT_NAME,
+                        head_repo=full_name)
         self._save(full_name, {"pull": asdict(info), "comments": []})
         return info
 
@@ -177,6 +189,15 @@ class LocalForge:
             if comment["id"] == comment_id and content not in comment["reactions"]:
                 comment["reactions"].append(content)
         self._save(full_name, record)
+
+    def list_comments(self, full_name: str, number: int) -> list[CommentInfo]:
+        """Offline every comment is the bot's own (nobody else writes the records)."""
+        return [CommentInfo(c["id"], gitops.BOT_NAME, c["body"], len(c["reactions"]))
+                for c in self.comments(full_name, number)]
+
+    def reactions(self, full_name: str, comment_id: int) -> list[tuple[str, str]]:
+        found = [c for c in self.comments(full_name, comment_id // 1000) if c["id"] == comment_id]
+        return [(gitops.BOT_NAME, content) for c in found for content in c["reactions"]]
 
     # -- issues (numbered apart from the PRs: offline, nothing links the two) --------------------------
     def _issue_path(self, full_name: str, number: int) -> Path:

@@ -14,13 +14,16 @@ from workers.contract import CHECK_CAMPAIGN, EVENTS_QUEUE, JUDGE_CHECKS, PULL_CL
 
 
 def _bot_pull(event: PullEvent) -> Pull | None:
-    """The PR when it is one of the bot's: a bot branch in the repository itself (not a fork)."""
+    """The PR when it may be one of the bot's: a bot branch in the repository itself (not a fork) with the
+    bot's marker. The job checks the author too (only a worker knows the bot's login)."""
     pull = event.pull_request
     head = pull.head if pull else None
     if pull is None or head is None or not event.repo:
         return None
     head_repo = head.repo.full_name if head.repo else None
     if head_repo != event.repo or markers.parse_branch(head.ref or "") is None:
+        return None
+    if markers.parse_marker(pull.body or "") is None:
         return None
     return pull
 

@@ -78,11 +78,10 @@ def checks_table(failing: Sequence[CheckResult]) -> str:
 
 
 def is_revert(pull: PullInfo) -> bool:
-    """A bot revert PR: its marker says so, or (marker edited away) its branch has the revert suffix."""
+    """A bot revert PR: its marker says so. A branch name ending in `-revert` says nothing: anyone can push
+    one, and a PR without the bot's marker is not the bot's (`forge.base.is_bot_pull`)."""
     marker = markers.parse_marker(pull.body)
-    if marker is not None:
-        return marker.kind == "revert"
-    return markers.parse_branch(pull.head_ref) is not None and pull.head_ref.endswith("-revert")
+    return marker is not None and marker.kind == "revert"
 
 
 def pull_actions(
@@ -151,11 +150,9 @@ def main_actions(result: VerdictResult, merged: PullInfo, merge_sha: str) -> lis
     A revert PR's own merge commit is never reverted.
     """
     marker = markers.parse_marker(merged.body)
-    parsed = markers.parse_branch(merged.head_ref)
-    if result.verdict is not Verdict.FAILED or is_revert(merged) or parsed is None:
+    if result.verdict is not Verdict.FAILED or marker is None or marker.kind != "pull":
         return []
-    campaign, category = (marker.campaign, marker.category) if marker else parsed
-    return [OpenRevert(campaign, category, merge_sha, result.failing)]
+    return [OpenRevert(marker.campaign, marker.category, merge_sha, result.failing)]
 
 
 def revert_comment(merge_sha: str, failing: Sequence[CheckResult], revert_url: str) -> Comment:

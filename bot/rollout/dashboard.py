@@ -48,6 +48,7 @@ ACTION_REQUIRED_LINE = ("**Action required**: the campaign file `{path}` on the 
                         "are left as they are.")
 #: problems listed in an "Action required" body at most; the check run on the commit has them all
 MAX_PROBLEMS_SHOWN = 50
+TAKEN_LINE = "- `{category}`: the branch {taken} is someone else's; the bot's PR #{number} is on `{branch}`."
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,7 @@ def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[P
     lines = [headline, "", "| # | Category | Status | PR | Files | References removed | Left in its files |",
              "|---|---|---|---|---|---|---|"]
     lines += [_row(i, c, by_number, facts.get(c.name, PullFacts())) for i, c in enumerate(state.categories, 1)]
+    lines += _taken(state, by_number)
     if not state.finished and not halted:
         lines += ["", "### Steering", "", "Tick a box to act (write access needed); the bot unticks it when done.",
                   "", *_boxes(state, data)]
@@ -257,6 +259,18 @@ def _headline(state: CampaignState, data: DashboardData) -> str:
     done = sum(c.status in (CategoryStatus.MERGED, CategoryStatus.SKIPPED, CategoryStatus.EMPTY)
                for c in state.categories)
     return RUNNING_LINE.format(done=done, total=len(state.categories))
+
+
+def _taken(state: CampaignState, by_number: Mapping[int, PullInfo]) -> list[str]:
+    """Lines for the categories whose usual branch someone else holds (the PR's marker remembers who)."""
+    lines = []
+    for category in state.categories:
+        pull = by_number.get(category.pull_number) if category.pull_number is not None else None
+        marker = markers.parse_marker(pull.body) if pull else None
+        if pull is not None and marker is not None and marker.taken:
+            lines.append(TAKEN_LINE.format(category=category.name, taken=marker.taken, number=pull.number,
+                                           branch=pull.head_ref))
+    return ["", "### Branches taken", "", *lines] if lines else []
 
 
 def _row(index: int, category: CategoryState, by_number: Mapping[int, PullInfo], facts: PullFacts) -> str:

@@ -63,28 +63,45 @@ class CampaignState:
 def campaign_state(
     campaign: Campaign, pulls: Sequence[PullInfo], planned: Mapping[str, int]
 ) -> CampaignState:
-    """The state of every category from `pulls` (any state, e.g. `list_pulls(campaign prefix)`).
+    """The state of every category from the bot's `pulls` (any state, e.g. `list_pulls(campaign prefix)`,
+    which leaves out everyone else's PRs: a closed foreign PR on a bot branch name never fails a category).
 
     `planned` maps a category to the number of files it would change; 0 -> EMPTY, absent -> PENDING
     (unknown until the worker plans it). A PR always wins over `planned`. Nothing here is remembered
     elsewhere, so a flushed Redis loses nothing.
     """
-    by_head: dict[str, PullInfo] = {}
-    for pull in sorted(pulls, key=lambda p: p.number):  # the newest PR for a branch wins
-        by_head[pull.head_ref] = pull
+    by_key: dict[tuple[str, str], PullInfo] = {}
+    for pull in sorted(pulls, key=lambda p: p.number):  # the newest PR of a category wins
+        key = _pull_key(campaign.id, pull)
+        if key is not None:
+            by_key[key] = pull
     categories = tuple(
-        _category_state(campaign.id, category.name, by_head, planned, campaign.pulls.branch_prefix)
-        for category in campaign.categories
+        _category_state(category.name, by_key, planned) for category in campaign.categories
     )
     paused = any(c.status is CategoryStatus.REVERTED for c in categories)
     return CampaignState(campaign.id, categories, paused)
 
 
+def _pull_key(campaign_id: str, pull: PullInfo) -> tuple[str, str] | None:
+    """("pull" | "revert", category) from the PR's marker, so a PR the bot opened on a fresh branch name
+    (its usual one was taken) still counts for its category; from the branch name when there is no marker."""
+    marker = markers.parse_marker(pull.body)
+    if marker is not None:
+        return (marker.kind, marker.category) if marker.campaign == campaign_id else None
+    parsed = markers.parse_branch(pull.head_ref)
+    if parsed is None or parsed[0] != campaign_id:
+        return None
+    category = parsed[1]
+    if pull.head_ref == markers.revert_branch_name(campaign_id, category.removesuffix("-revert")):
+        return "revert", category.removesuffix("-revert")
+    return "pull", category
+
+
 def _category_state(
-    campaign_id: str, name: str, by_head: Mapping[str, PullInfo], planned: Mapping[str, int], prefix: str
+    name: str, by_key: Mapping[tuple[str, str], PullInfo], planned: Mapping[str, int]
 ) -> CategoryState:
-    pull = by_head.get(markers.branch_name(campaign_id, name, prefix))
-    revert = by_head.get(markers.revert_branch_name(campaign_id, name, prefix))
+    pull = by_key.get(("pull", name))
+    revert = by_key.get(("revert", name))
     if revert is not None and (revert.state == "open" or revert.merged):
         return CategoryState(
             name,

@@ -78,7 +78,7 @@ def repo_campaigns(forge: Forge, repo: str, glob: str) -> list[CampaignPage]:
 
 
 def _page(forge: Forge, repo: str, campaign: Campaign) -> CampaignPage:
-    pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id))
+    pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id, campaign.pulls.branch_prefix))
     issue = forge.find_issue(repo, markers.dashboard_marker(campaign.id))
     data = parse_data(issue.body if issue else None)
     state = campaign_state(campaign, pulls, {name: 0 for name in data.empty})

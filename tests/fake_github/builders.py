@@ -46,6 +46,14 @@ def user(base: str, login: str) -> dict[str, Any]:
     }
 
 
+def public_user(base: str, login: str) -> dict[str, Any]:
+    """`public-user`: what `GET /user` answers for a token without the `user` scope."""
+    return user(base, login) | {
+        "name": None, "company": None, "blog": "", "location": None, "email": None, "hireable": None, "bio": None,
+        "public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
+        "created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z"}
+
+
 def repository(base: str, repo: Repo, permission: str | None = "admin", full: bool = False) -> dict[str, Any]:
     """The `repository` / `full-repository` shape; clone_url is the fake's smart-HTTP URL."""
     url = f"{base}/repos/{repo.full_name}"
@@ -84,8 +92,9 @@ def _ref_side(base: str, repo: Repo, branch: str, sha: str) -> dict[str, Any]:
 
 
 def pull(base: str, repo: Repo, pr: Pull, base_sha: str, full: bool = True,
-         stats: tuple[int, int, int, int] = (1, 0, 0, 0)) -> dict[str, Any]:
-    """`pull-request` (full) or `pull-request-simple`; stats = (commits, additions, deletions, changed_files)."""
+         stats: tuple[int, int, int, int] = (1, 0, 0, 0), head_repo: Repo | None = None) -> dict[str, Any]:
+    """`pull-request` (full) or `pull-request-simple`; stats = (commits, additions, deletions, changed_files);
+    `head_repo`: the fork the head branch lives in (None: `repo`)."""
     url = f"{base}/repos/{repo.full_name}/pulls/{pr.number}"
     issue_url = f"{base}/repos/{repo.full_name}/issues/{pr.number}"
     html = f"{base}/web/{repo.full_name}/pull/{pr.number}"
@@ -101,7 +110,7 @@ def pull(base: str, repo: Repo, pr: Pull, base_sha: str, full: bool = True,
         "assignee": user(base, pr.assignees[0]) if pr.assignees else None,
         "assignees": [user(base, a) for a in pr.assignees],
         "requested_reviewers": [user(base, r) for r in pr.requested_reviewers], "requested_teams": [],
-        "head": _ref_side(base, repo, pr.head, pr.head_sha), "base": _ref_side(base, repo, pr.base, base_sha),
+        "head": _ref_side(base, head_repo or repo, pr.head, pr.head_sha), "base": _ref_side(base, repo, pr.base, base_sha),
         "_links": {name: {"href": href} for name, href in {
             "self": url, "html": html, "issue": issue_url, "comments": f"{issue_url}/comments",
             "review_comments": f"{url}/comments", "review_comment": f"{base}/repos/{repo.full_name}/pulls/comments{{/number}}",

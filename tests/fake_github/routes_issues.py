@@ -138,6 +138,14 @@ def add_reaction(fake: FakeGitHub, req: Request) -> Reply:
     return Reply(201 if created else 200, builders.reaction(fake.api_url, ident, req.login, content, item.created_at))
 
 
+def list_reactions(fake: FakeGitHub, req: Request) -> Listing:
+    repo, item = _comment_of(fake, req)
+    wanted = req.query.get("content")
+    return Listing([builders.reaction(fake.api_url, item.id * 10 + _REACTIONS.index(content), login, content,
+                                      item.created_at)
+                    for login, content in item.reactions if wanted in (None, content)])
+
+
 ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/repos/{owner}/{repo}/issues/{issue_number}", get_issue),
     ("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}", edit_issue),
@@ -149,4 +157,5 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}", edit_comment),
     ("DELETE", "/repos/{owner}/{repo}/issues/comments/{comment_id}", delete_comment),
     ("POST", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", add_reaction),
+    ("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", list_reactions),
 ]

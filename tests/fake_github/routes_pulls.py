@@ -31,7 +31,8 @@ def pull_body(fake: FakeGitHub, repo: Repo, pull: Pull, full: bool = True) -> di
         commits = bare.commits_between(repo.bare, base_sha, pull.head_sha) if pull.state == "open" else []
         fork = bare.merge_base(repo.bare, base_sha, pull.head_sha) or base_sha
         stats = (max(len(commits), 1), 0, 0, len(bare.changed_paths(repo.bare, fork, pull.head_sha)))
-    return builders.pull(fake.api_url, repo, pull, base_sha, full=full, stats=stats)
+    head_repo = fake.repos.get(pull.head_repo) if pull.head_repo else None
+    return builders.pull(fake.api_url, repo, pull, base_sha, full=full, stats=stats, head_repo=head_repo)
 
 
 def list_pulls(fake: FakeGitHub, req: Request) -> Listing:
@@ -42,7 +43,8 @@ def list_pulls(fake: FakeGitHub, req: Request) -> Listing:
         pulls = [p for p in pulls if p.state == state]
     if head:
         owner, _, branch = head.rpartition(":")
-        pulls = [p for p in pulls if p.head == branch and (not owner or owner == repo.owner)]
+        pulls = [p for p in pulls if p.head == branch
+                 and (not owner or owner == (p.head_repo or repo.full_name).split("/")[0])]
     if base:
         pulls = [p for p in pulls if p.base == base]
     sort = req.query.get("sort", "created")

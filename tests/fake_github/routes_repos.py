@@ -146,6 +146,13 @@ def get_permission(fake: FakeGitHub, req: Request) -> Reply:
     return Reply(200, builders.permission(fake.api_url, login, perm))
 
 
+def get_authenticated_user(fake: FakeGitHub, req: Request) -> Reply:
+    """The token's user (`public-user`); 403 for an installation token, as GitHub answers."""
+    if req.token in fake.installation_tokens:
+        raise ApiError(403, "Resource not accessible by integration")
+    return Reply(200, builders.public_user(fake.api_url, req.login))
+
+
 ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/repos/{owner}/{repo}", get_repo),
     ("GET", "/repos/{owner}/{repo}/branches/{branch}", get_branch),
@@ -158,4 +165,5 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/repos/{owner}/{repo}/contents/{path}", get_contents),
     ("GET", "/repos/{owner}/{repo}/commits/{ref}", get_commit),
     ("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", get_permission),
+    ("GET", "/user", get_authenticated_user),
 ]

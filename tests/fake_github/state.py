@@ -42,6 +42,7 @@ class Pull:
     requested_reviewers: list[str] = field(default_factory=list)  #: logins
     requested_teams: list[str] = field(default_factory=list)  #: team slugs
     assignees: list[str] = field(default_factory=list)
+    head_repo: str | None = None  #: a fork's full name when the head branch lives there; None: this repository
 
 
 @dataclass
@@ -168,11 +169,19 @@ class State:
 
     def refresh_head(self, repo: Repo, pull: Pull) -> None:
         if pull.state == "open":
-            pull.head_sha = bare.rev_parse(repo.bare, f"refs/heads/{pull.head}") or pull.head_sha
+            head = self.repos.get(pull.head_repo or "", repo)
+            pull.head_sha = bare.rev_parse(head.bare, f"refs/heads/{pull.head}") or pull.head_sha
 
     def comments(self, full_name: str, number: int) -> list[Comment]:
         with self.lock:
             return [c for c in self.repo(full_name).comments.values() if c.number == number]
+
+    def create_comment(self, full_name: str, number: int, body: str, user: str) -> int:
+        """A comment as `user` with no webhook (a delivery GitHub never made, or the bot lost); its id."""
+        with self.lock:
+            item = Comment(self.next_id(), number, body, user, now(), now())
+            self.repo(full_name).comments[item.id] = item
+            return item.id
 
     def labels(self, full_name: str, number: int) -> list[str]:
         return list(self.pull(full_name, number).labels)
@@ -212,16 +221,34 @@ class State:
             self.repo(full_name).ruleset_checks[branch] = list(names)
 
     def open_pull(self, full_name: str, head: str, base: str, title: str, body: str = "",
-                  user: str = BOT_LOGIN, draft: bool = False) -> Pull:
-        """Opens a PR as the API would (tests may also call it to arrange a human's PR)."""
+                  user: str = BOT_LOGIN, draft: bool = False, head_repo: str | None = None) -> Pull:
+        """Opens a PR as the API would (tests may also call it to arrange a human's PR, or one from the fork
+        `head_repo`: its head commit is fetched into `refs/pull/<n>/head` here, as GitHub does)."""
         with self.lock:
             repo = self.repo(full_name)
-            sha = bare.rev_parse(repo.bare, f"refs/heads/{head}")
+            source = self.repo(head_repo) if head_repo else repo
+            sha = bare.rev_parse(source.bare, f"refs/heads/{head}")
             assert sha is not None, f"no branch {head}"
             number = max([0, *repo.pulls, *repo.issues]) + 1
-            pull = Pull(number, self.next_id(), title, body, head, base, user, sha, now(), now(), draft)
+            if head_repo:
+                bare.git(repo.bare, "fetch", "--quiet", str(source.bare), f"refs/heads/{head}:refs/pull/{number}/head")
+            pull = Pull(number, self.next_id(), title, body, head, base, user, sha, now(), now(), draft,
+                        head_repo=head_repo)
             repo.pulls[number] = pull
             return pull
+
+    def fork(self, full_name: str, owner: str) -> str:
+        """A fork of `full_name` owned by `owner` (a copy of its bare repository, made once); its name."""
+        with self.lock:
+            origin = self.repo(full_name)
+            fork_name = f"{owner}/{origin.name}"
+            if fork_name in self.repos:
+                return fork_name
+            path = self.root / owner / f"{origin.name}.git"
+            bare.git(origin.bare, "clone", "--quiet", "--bare", str(origin.bare), str(path))
+            self.repos[fork_name] = Repo(owner, origin.name, self.next_id(), path, origin.default_branch, now(),
+                                         installation_id=0)
+            return fork_name
 
     def issues(self, full_name: str) -> list[Issue]:
         with self.lock:

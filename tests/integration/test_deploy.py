@@ -71,7 +71,7 @@ def web(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def _unsigned_total(text: str) -> float:
-    match = re.search(r'^migration_bot_webhook_deliveries_total\{event="push",outcome="unsigned"\} (\S+)$', text,
+    match = re.search(r'^migration_bot_webhook_deliveries_total\{event="other",outcome="unsigned"\} (\S+)$', text,
                       re.MULTILINE)
     return float(match[1]) if match else 0.0
 

@@ -16,7 +16,7 @@ from tests.fake_github import bare
 from tests.fake_github.fixtures import NO_THROTTLE
 from tests.fake_github.server import FakeGitHub
 from tests.fake_github.state import Pull
-from tests.rollout_world import CAMPAIGN_PATH, REPO, World, make_world
+from tests.rollout_world import CAMPAIGN_PATH, FOREIGN_KINDS, REPO, World, make_world
 from workers import tasks
 from workers.celery_app import make_celery, settings_of
 from workers.contract import JUDGE_CHECKS, MIGRATE_CATEGORY, RUN_COMMAND, START_CAMPAIGN
@@ -170,13 +170,30 @@ def test_help_lists_the_verbs(world: World, alice: Github, verbs: list[str], rea
     assert world.enqueued == []
 
 
-def test_a_pull_without_marker_is_not_a_campaign_pull(world: World, alice: Github) -> None:
+def test_a_pull_whose_marker_was_edited_away_is_not_the_bots(world: World, alice: Github) -> None:
     pull = world.open_bot_pull("core")
     world.forge.edit_pull(REPO, pull.number, body="a human rewrote the description")
-    assert run(world, pull, say(alice, pull, "@migration-bot rebase"), "rebase", "skip") == []
-    [reply] = bot_comments(world, pull)
-    assert "not a campaign pull request" in reply and "`rebase`" in reply and "`skip`" in reply
-    assert world.enqueued == [] and world.pull(pull.number).state == "open"
+    assert run(world, pull, say(alice, pull, "@migration-bot rebase"), "rebase", "skip") == ["ignored"]
+    assert bot_comments(world, pull) == [] and world.enqueued == [] and world.pull(pull.number).state == "open"
+
+
+@pytest.mark.parametrize("kind", FOREIGN_KINDS)
+def test_commands_on_someone_elses_pull_do_nothing(world: World, alice: Github, kind: str) -> None:
+    pull = world.open_foreign_pull(kind)
+    comment_id = say(alice, pull, "@migration-bot merge\n@migration-bot skip")
+    writes = len([r for r in world.fake.requests if r.method != "GET"])
+    assert run(world, pull, comment_id, "merge", "skip") == ["ignored"]
+    assert len([r for r in world.fake.requests if r.method != "GET"]) == writes  # no reaction, reply, label
+    assert reactions(world, comment_id) == [] and world.enqueued == []
+    assert world.pull(pull.number).state == "open"
+
+
+def test_the_bots_own_comment_is_never_a_command(world: World) -> None:
+    """Token mode: the bot is a plain user, and its comment quoting a command still runs nothing."""
+    pull = world.open_bot_pull("core")
+    comment_id = world.fake.create_comment(REPO, pull.number, "@migration-bot skip", "migration-bot[bot]")
+    assert run(world, pull, comment_id, "skip", author="migration-bot[bot]") == ["ignored"]
+    assert world.pull(pull.number).state == "open" and reactions(world, comment_id) == []
 
 
 def test_a_merged_pull_is_left_alone(world: World, alice: Github) -> None:
@@ -243,10 +260,9 @@ def test_a_marker_pasted_into_a_human_pull_does_not_make_it_the_bot_s(world: Wor
     # a human's branch off main, with the bot's marker copied into the description
     bare.update_ref(world.bare, "refs/heads/feature/x", world.main())
     human = world.fake.open_pull(REPO, "feature/x", "main", "My change", bot_pull.body, ALICE)
-    assert run(world, human, say(alice, human, "@migration-bot skip"), "skip") == []
+    assert run(world, human, say(alice, human, "@migration-bot skip"), "skip") == ["ignored"]
     assert world.pull(human.number).state == "open" and world.enqueued == []
-    [reply] = bot_comments(world, human)
-    assert "not a campaign pull request" in reply
+    assert bot_comments(world, human) == []
 
 
 def test_pause_is_recorded_once_and_resume_starts_what_is_due(world: World, alice: Github) -> None:

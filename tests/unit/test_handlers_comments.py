@@ -16,12 +16,14 @@ from workers.contract import EVENTS_QUEUE, RUN_COMMAND, Job
 
 SETTINGS = Settings()
 BOT_LABELS = [{"name": markers.LABEL_BOT}, {"name": markers.campaign_label("mig")}]
+MARKED = "summary\n\n" + markers.render_marker(markers.PullMarker("mig", "core", "f" * 40))
 HANDLER = ROUTES[("issue_comment", "created")]
 
 
 def comment(body: str = "@migration-bot merge", **changes: Any) -> dict[str, Any]:
     """The recorded issue_comment.created on a bot PR (labelled), with `changes` (dotted paths) applied."""
-    return build("issue_comment.created", {"issue.labels": BOT_LABELS, "comment.body": body, **changes})
+    return build("issue_comment.created", {"issue.labels": BOT_LABELS, "issue.body": MARKED, "comment.body": body,
+                                           **changes})
 
 
 def job(*verbs: str) -> list[Job]:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from bot import markers
 from bot.handlers.pulls import ROUTES
 from bot.settings import Settings
 from workers.contract import CHECK_CAMPAIGN, EVENTS_QUEUE, JUDGE_CHECKS, PULL_CLOSED, Job
@@ -14,21 +15,22 @@ SHA = "f" * 40
 BOT_BRANCH = "migration-bot/mig/core"
 SETTINGS = Settings()
 IDS = {"repo": "o/r", "installation_id": 7}
+MARKED = "summary\n\n" + markers.render_marker(markers.PullMarker("mig", "core", SHA))
 
 
 def payload(action: str, ref: str = BOT_BRANCH, *, state: str = "open", merged: bool = False,
-            head_repo: str = "o/r", review: str | None = None) -> dict[str, Any]:
+            head_repo: str = "o/r", review: str | None = None, body: str = MARKED) -> dict[str, Any]:
     """A trimmed pull_request (or, with `review`, pull_request_review) delivery."""
-    body: dict[str, Any] = {
+    delivery: dict[str, Any] = {
         "action": action,
         "repository": {"full_name": "o/r", "default_branch": "main"},
         "installation": {"id": 7},
-        "pull_request": {"number": 12, "state": state, "merged": merged,
+        "pull_request": {"number": 12, "state": state, "merged": merged, "body": body,
                          "head": {"ref": ref, "sha": SHA, "repo": {"full_name": head_repo}}},
     }
     if review is not None:
-        body["review"] = {"state": review}
-    return body
+        delivery["review"] = {"state": review}
+    return delivery
 
 
 CLOSED = [Job(PULL_CLOSED, {**IDS, "number": 12}, EVENTS_QUEUE)]
@@ -52,6 +54,8 @@ def fork_check(ref: str = "feature/x") -> list[Job]:
         (("pull_request", "synchronize"), payload("synchronize", "feature/x", head_repo="fork/r"), fork_check()),
         (("pull_request", "reopened"), payload("reopened", BOT_BRANCH, head_repo="fork/r"), fork_check(BOT_BRANCH)),
         (("pull_request", "synchronize"), payload("synchronize", "x", state="closed", head_repo="fork/r"), []),
+        (("pull_request", "closed"), payload("closed", state="closed", body="no marker"), []),  # a human's
+        (("pull_request", "synchronize"), payload("synchronize", body=""), []),
         (("pull_request", "reopened"), payload("reopened"), JUDGE),
         (("pull_request", "synchronize"), payload("synchronize"), JUDGE),
         (("pull_request", "synchronize"), payload("synchronize", "feature/x"), []),

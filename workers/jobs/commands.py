@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot import gitops, markers
-from bot.forge.base import Forge, PullInfo, Retryable
+from bot.forge.base import Forge, PullInfo, Retryable, is_bot_pull
 from bot.rollout.state import campaign_state
 from workers.contract import JUDGE_CHECKS, MIGRATE_CATEGORY, START_CAMPAIGN, Job, Verb, help_text
 from workers.jobs import DEFAULTS, JobConfig, Outcome, follow_up
@@ -122,11 +122,17 @@ def run_command(forge: Forge, repo: str, number: int, comment_id: int, author: s
                 config: JobConfig = DEFAULTS) -> Outcome[list[str]]:
     """Carries out `commands` (verb strings) from `author`'s comment `comment_id` on PR `number`.
 
+    Someone else's PR (a fork, another author, no marker) or the bot's own comment: nothing at all, logged.
     Without write access: a -1 reaction and one reply saying so, nothing else. Otherwise a +1 (or
     `confused` when no verb was understood), then each verb in order. The result is what was done, for
     logs; the follow-ups are the judge or migration runs the verbs asked for.
     """
     verbs = _verbs(commands)
+    login = forge.bot_login()
+    if author == login or not is_bot_pull(forge.get_pull(repo, number), repo, login):
+        log.info("command ignored: not the bot's pull request, or the bot's own comment",
+                 extra={"repo": repo, "pull": number, "author": author, "comment_id": comment_id})
+        return Outcome(["ignored"])
     if forge.permission(repo, author) not in WRITE_PERMISSIONS:
         forge.add_reaction(repo, comment_id, DENIED_REACTION)
         text = DENIED_TEXT.format(author=author, verbs="`, `".join(v.value for v in verbs))
@@ -150,7 +156,8 @@ def _carry_out(run: CommandComment, verb: Verb) -> None:
         return
     pull = run.forge.get_pull(run.repo, run.number)  # re-read right before acting
     marker = markers.parse_marker(pull.body)
-    if marker is None or markers.parse_branch(pull.head_ref) is None:  # a marker pasted into someone's PR
+    if (marker is None or markers.parse_branch(pull.head_ref) is None
+            or not is_bot_pull(pull, run.repo, run.forge.bot_login())):  # the marker was edited away meanwhile
         run.notes.append(NOT_CAMPAIGN_TEXT.format(verb=verb.value))
         return
     if marker.kind != "pull" and verb not in (Verb.MERGE, Verb.CANCEL_MERGE, Verb.PAUSE, Verb.RESUME):

@@ -22,6 +22,7 @@ from bot.campaign.spec import Category
 from bot.engine.report import render_summary
 from bot.forge.base import Forge, Permanent, PullInfo, Retryable
 from bot.rollout.state import campaign_state, categories_to_start
+from workers.branches import Claim, claim_branch
 from workers.change import CategoryChange, build_change, load_campaign_text, planned_files
 from workers.contract import MIGRATE_CATEGORY, Job, commands_section
 from workers.jobs import DEFAULTS, JobConfig, Outcome, follow_up
@@ -158,8 +159,10 @@ def migrate_category(forge: Forge, repo: str, sha: str, campaign_path: str, cate
                      config: JobConfig = DEFAULTS, dashboard: int | None = None) -> MigrationResult:
     """Builds the category's change at `sha` and opens (or updates) its PR; run under the repository lock.
 
-    Never pushes over a commit the bot did not make, never opens a second PR for a branch, never
-    pushes when the branch already holds the same content, and opens nothing when nothing changes.
+    Never pushes over a commit the bot did not make, never opens a second PR for a category, never
+    pushes when the branch already holds the same content, and opens nothing when nothing changes. The
+    category's PR is found by its marker, on whatever branch it is; without one, the change goes to the
+    category's branch, or to a fresh name when someone else holds that one (`workers.branches`).
     """
     info = forge.repo(repo)
     with fresh_clone(forge, repo, info.clone_url, sha, config.workdir) as clone:
@@ -170,20 +173,37 @@ def migrate_category(forge: Forge, repo: str, sha: str, campaign_path: str, cate
             log.info("nothing to change", extra={"repo": repo, "campaign": campaign.id, "category": category})
             update_campaign_dashboard(forge, repo, campaign, planned={category: 0})
             return NothingToChange(category, branch)
-        pull = forge.find_pull(repo, branch)
+        pull = category_pull(forge, repo, campaign.id, category)
         if pull is not None and pull.state != "open":
             log.info("pull request closed; leaving it", extra={"repo": repo, "pull": pull.number})
-            return PullLeftClosed(category, branch, pull.number)
+            return PullLeftClosed(category, pull.head_ref, pull.number)
         auth = gitops.GitAuth(forge.git_token(repo))
-        pushed = _push(clone, branch, auth)
+        claim = _claim(forge, repo, clone, branch, pull, auth)
+        pushed = _push(clone, claim.branch, auth)
         if isinstance(pushed, tuple):
-            return _human_commits(forge, repo, category, branch, pull, pushed)
+            return _human_commits(forge, repo, category, claim.branch, pull, pushed)
         if dashboard is None:
             dashboard = dashboard_number(forge, repo, campaign)
-        result = _publish(forge, repo, info.default_branch, sha, change, branch, pull, pushed,
+        result = _publish(forge, repo, info.default_branch, sha, change, claim, pull, pushed,
                           commands_section(config.bot_name, dashboard))
         update_dashboard(forge, repo, campaign_path, sha)  # last: after the PR work, under the lock
         return result
+
+
+def category_pull(forge: Forge, repo: str, campaign_id: str, category: str) -> PullInfo | None:
+    """The bot's newest PR for `category` (its marker says so), on its usual branch or a fresh one."""
+    found = [p for p in forge.list_pulls(repo, "")  # any branch prefix: the marker names the campaign
+             if (m := markers.parse_marker(p.body)) is not None and m.kind == "pull" and m.category == category]
+    return max(found, key=lambda p: p.number, default=None)
+
+
+def _claim(forge: Forge, repo: str, clone: Path, branch: str, pull: PullInfo | None,
+           auth: gitops.GitAuth) -> Claim:
+    """The PR's own branch when it has one (what it says about a taken name is kept), else a claimed name."""
+    if pull is not None:
+        marker = markers.parse_marker(pull.body)
+        return Claim(pull.head_ref, marker.taken if marker else "")
+    return claim_branch(forge, repo, clone, branch, auth)
 
 
 def _read(clone: Path, path: str) -> str | None:
@@ -219,13 +239,17 @@ def _human_commits(forge: Forge, repo: str, category: str, branch: str, pull: Pu
     return HumanCommitsFound(category, branch, pull.number if pull else None, shas)
 
 
-def _publish(forge: Forge, repo: str, base: str, sha: str, change: CategoryChange, branch: str,
+TAKEN_NOTE = "The branch {taken} is someone else's, so the bot did not touch it; this pull request uses `{branch}`."
+
+
+def _publish(forge: Forge, repo: str, base: str, sha: str, change: CategoryChange, claim: Claim,
              pull: PullInfo | None, pushed: bool, commands: str) -> PullOpened | PullUpdated:
     """Find-or-create the PR, then bring its body and labels up to date."""
-    campaign = change.campaign
+    campaign, branch = change.campaign, claim.branch
     title = campaign.pull_title(change.category)
-    marker = markers.render_marker(markers.PullMarker(campaign.id, change.category, sha))
-    body = render_summary(change.report, campaign_title=campaign.title) + "\n\n" + commands + "\n\n" + marker
+    marker = markers.render_marker(markers.PullMarker(campaign.id, change.category, sha, taken=claim.taken))
+    note = TAKEN_NOTE.format(taken=claim.taken, branch=branch) + "\n\n" if claim.taken else ""
+    body = render_summary(change.report, campaign_title=campaign.title) + "\n\n" + note + commands + "\n\n" + marker
     fields = {"category": change.category, "branch": branch, "draft": change.draft, "body": body,
               "totals": change.report.totals, "ok": change.report.ok}
     if pull is None:
@@ -264,7 +288,7 @@ def comment_migration_failure(forge: Forge, repo: str, sha: str, campaign_path: 
         campaign = load_campaign_text(forge.read_file(repo, campaign_path, sha), campaign_path)
     except Permanent:
         return  # no campaign, no branch name, no PR to speak on: the log has it
-    pull = forge.find_pull(repo, markers.branch_name(campaign.id, category, campaign.pulls.branch_prefix))
+    pull = category_pull(forge, repo, campaign.id, category)
     if pull is not None:
         text = f"The bot could not update this pull request:\n\n```\n{reason}\n```"
         forge.upsert_comment(repo, pull.number, markers.comment_marker(FAILURE_CONCERN), text)

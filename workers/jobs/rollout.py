@@ -16,7 +16,7 @@ from typing import cast
 from bot import markers
 from bot.campaign.load import CampaignError, is_campaign_file, parse_campaign
 from bot.campaign.spec import Campaign
-from bot.forge.base import Forge, Permanent, PullInfo, RepoInfo
+from bot.forge.base import Forge, Permanent, PullInfo, RepoInfo, is_bot_pull
 from bot.rollout import actions as act
 from bot.rollout.state import campaign_state, categories_to_start
 from bot.rollout.verdict import Verdict, judge
@@ -28,6 +28,7 @@ from workers.jobs.dashboard import (
     update_campaign_dashboard,
     update_dashboards,
 )
+from workers.jobs.recovery import lost_commands
 from workers.jobs.revert import open_revert
 from workers.jobs.tick import TickReads, forget, remember_quiet, unchanged_since_quiet
 
@@ -65,13 +66,22 @@ class Context:
         return [p for p in self.pulls if p.head_ref.startswith(prefix)]
 
     def campaign_of(self, pull: PullInfo) -> CampaignFile | None:
-        """The campaign whose branch `pull` is on (its prefix too); None for another branch, an unreadable
-        campaign or a stopped one (`enabled: false`: its PRs are left as they are, as when its file is deleted)."""
-        parsed = markers.parse_branch(pull.head_ref)
-        file = self.campaign(parsed[0]) if parsed else None
-        if file is None or not file.campaign.enabled:
+        """The campaign of the bot's PR `pull` (its marker says which); None for someone else's PR, another
+        branch, an unreadable campaign or a stopped one (`enabled: false`: its PRs are left as they are, as
+        when its file is deleted)."""
+        marker = markers.parse_marker(pull.body)
+        if not self.owns(pull) or marker is None or markers.parse_branch(pull.head_ref) is None:
             return None
-        return file if markers.has_prefix(pull.head_ref, file.campaign.pulls.branch_prefix) else None
+        file = self.campaign(marker.campaign)
+        return file if file is not None and file.campaign.enabled else None
+
+    def owns(self, pull: PullInfo) -> bool:
+        """`pull` is the bot's (`is_bot_pull`); someone else's is logged once here and left alone."""
+        if is_bot_pull(pull, self.repo.full_name, self.forge.bot_login()):
+            return True
+        log.info("not the bot's pull request; ignored", extra={
+            "repo": self.repo.full_name, "pull": pull.number, "author": pull.author, "head_repo": pull.head_repo})
+        return False
 
 
 def make_context(forge: Forge, repo: str, config: JobConfig = DEFAULTS) -> Context:
@@ -142,6 +152,8 @@ def _judge_pull(ctx: Context, pull: PullInfo, sha: str) -> None:
         return
     state = campaign_state(campaign, ctx.campaign_pulls(campaign.id), {})
     fresh = ctx.forge.get_pull(repo, pull.number)  # re-read right before acting
+    if not ctx.owns(fresh):  # a human edited the marker away meanwhile: theirs now
+        return
     _execute(ctx, fresh, act.pull_actions(state, result, campaign.rollout, fresh, sha))
 
 
@@ -206,8 +218,8 @@ def _merge(ctx: Context, pull: PullInfo, action: act.Merge) -> bool:
 def pull_closed(forge: Forge, repo: str, number: int, config: JobConfig = DEFAULTS) -> Outcome[list[str]]:
     """A bot PR closed: start what the rollout allows now, regenerate other open PRs on the new base.
 
-    The follow-ups are those tasks (their names are the result); none when the PR is open again, not a
-    campaign's, or nothing is due.
+    The follow-ups are those tasks (their names are the result); none when the PR is open again, someone
+    else's (a fork, another author, no marker: it never marks a category failed), or nothing is due.
     """
     ctx = make_context(forge, repo, config)
     pull = forge.get_pull(repo, number)
@@ -238,8 +250,9 @@ def _follow_ups(ctx: Context, file: CampaignFile, closed: PullInfo | None) -> li
 
 
 def reconcile_repo(forge: Forge, repo: str, config: JobConfig = DEFAULTS) -> Outcome[list[str]]:
-    """Does for one repository what missed webhooks would have done: judge every open bot PR, judge the
-    merge commit of each campaign's latest merged category, start what may start. Idempotent.
+    """Does for one repository what missed webhooks (or tasks Redis lost) would have done: judge every open
+    bot PR, judge the merge commit of each campaign's latest merged category, start what may start, run the
+    comment commands the bot never reacted to. Idempotent.
 
     Everything a verdict depends on is read first; when those reads (conditional, on GitHub) bring
     nothing new since a tick that did nothing, nothing is done and nothing follows: an idle campaign
@@ -252,11 +265,13 @@ def reconcile_repo(forge: Forge, repo: str, config: JobConfig = DEFAULTS) -> Out
         report_broken_campaign(forge, repo, path, text, error)
     for campaign_id, _ in active:
         _read_verdict_inputs(ctx, *_to_judge(ctx, campaign_id))
+    lost = lost_commands(ctx.forge, repo, ctx.pulls, config.bot_name)
     if unchanged_since_quiet(forge, repo):
         log.debug("reconcile: nothing changed", extra={"repo": repo})
         return Outcome([])
     forget(forge, repo)
-    due: list[Job] = []
+    due: list[Job] = list(lost)
+    ctx.done += [f"command #{job.kwargs['number']}" for job in lost]
     for campaign_id, file in active:
         open_pulls, latest = _to_judge(ctx, campaign_id)
         for pull in open_pulls:

@@ -14,7 +14,8 @@ from bot.forge.base import CheckResult, Forge
 
 #: Forge methods that only read; any other call through a tick counts as a write (attempted or done)
 READS = frozenset({"repo", "git_token", "read_file", "list_files", "find_pull", "list_pulls", "get_pull",
-                   "checks", "required_checks", "pull_commits", "pull_files", "permission"})
+                   "checks", "required_checks", "pull_commits", "pull_files", "permission", "bot_login",
+                   "branch_pulls", "list_comments", "reactions"})
 
 
 @runtime_checkable
