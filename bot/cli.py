@@ -205,6 +205,8 @@ def run_validate(args: argparse.Namespace) -> int:
     setup = TestSetup.local(args.sandbox)
     with temporary_worktree(work.root, "HEAD") as head:
         results = _current_results(campaign, DirectoryTree(head), work, category, changed)
+        before = DirectoryTree(head)  # what each rule matched in the category before the change
+        counts = rule_counts(campaign, before, [p for p in before.paths() if _in_scope(campaign, p, category)])
         tests = None
         if campaign.validate.tests:
             print(f"migration-bot: running the tests ({setup.runner.mode})", file=sys.stderr)
@@ -218,6 +220,9 @@ def run_validate(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_json(), indent=2))
     else:
         _print_markdown(render_summary(report, campaign_title=campaign.title))
+    # on stderr when stdout carries JSON or markdown meant to be pasted
+    for renderable in terminal.rules_view(counts):
+        terminal.console(stderr=args.json or not sys.stdout.isatty()).print(renderable)
     rolled_back = report.rollback is not None and bool(report.rollback.culprits)  # files that need a human
     return EXIT_OK if report.ok and not rolled_back else EXIT_FINDINGS
 

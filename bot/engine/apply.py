@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.campaign.spec import Campaign, Rule
 from bot.engine.codemods import needles, transform_source
+from bot.engine.codemods.sections import first_party_packages
 from bot.engine.plan import mentioning
 from bot.engine.pool import Item as _Item
 from bot.engine.pool import Progress, map_files
@@ -49,16 +50,25 @@ def apply_rules(campaign: Campaign, tree: RepoTree, paths: Sequence[str], *, job
         else:
             results[path] = FileResult(path, Outcome.UNCHANGED, source, source)
     root = str(user_root) if user_root is not None else None
-    for result in map_files(_transform_one, (campaign.rules, root), candidates, jobs=jobs, progress=progress):
+    setup = (campaign.rules, root, first_party_packages(tree.paths(), _pyproject(tree)))
+    for result in map_files(_transform_one, setup, candidates, jobs=jobs, progress=progress):
         results[result.path] = result
     return [results[path] for path in paths]
 
 
-def _transform_one(setup: tuple[tuple[Rule, ...], str | None], path: str, source: str) -> FileResult:
-    """The pool's work for one file: (rules, user root) are the setup every worker receives once."""
-    rules, root = setup
+def _pyproject(tree: RepoTree) -> str | None:
+    """The repository's pyproject.toml text (for isort's known-first-party), None when it has none."""
     try:
-        return transform_source(path, source, rules, user_root=root)
+        return tree.read("pyproject.toml")
+    except (OSError, KeyError, LeftAlone):
+        return None
+
+
+def _transform_one(setup: tuple[tuple[Rule, ...], str | None, frozenset[str]], path: str, source: str) -> FileResult:
+    """The pool's work for one file: (rules, user root, first-party packages) reach every worker once."""
+    rules, root, first_party = setup
+    try:
+        return transform_source(path, source, rules, user_root=root, first_party=first_party)
     except Exception as error:  # the isolation edge: one file's crash is that file's result only
         log.exception("codemods crashed on %s", path)
         return _failed(path, source, FindingKind.CODEMOD_ERROR, f"{type(error).__name__}: {error}")

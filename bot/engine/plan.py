@@ -78,26 +78,42 @@ def _subject(rule: Rule) -> str | None:
     return rule.old.rpartition(".")[0] if isinstance(rule, RenameRule) else rule.old
 
 
-def rule_counts(campaign: Campaign, tree: RepoTree, paths: Sequence[str] | None = None) -> tuple[RuleCount, ...]:
+def rule_counts(campaign: Campaign, tree: RepoTree, paths: Sequence[str] | None = None, *,
+                jobs: int | None = None) -> tuple[RuleCount, ...]:
     """Files and references per rule (for `rename`, references to its class), in campaign order; one
-    parse per candidate file for all the rules together."""
+    parse per candidate file for all the rules together. The stdlib parser settles most files here;
+    the ones only libCST's scope analysis can settle go to every core."""
     subjects = [(rule, _subject(rule)) for rule in campaign.rules]
     names = sorted({s for _, s in subjects if s})
     files: dict[str, set[str]] = {name: set() for name in names}
     refs: dict[str, int] = dict.fromkeys(names, 0)
     last = tuple(sorted({name.rpartition(".")[2] for name in names}))
+    found: list[tuple[str, list[tuple[int, str]]]] = []
+    slow: list[tuple[str, str]] = []
     for path in mentioning(tree, tree.paths() if paths is None else paths, last) if names else ():
         try:
             source = tree.read(path)
         except (OSError, LeftAlone):
             continue
-        for _, name in reference_lines(path, source, names):
+        quick = quick_references(source, names, package_of(path))
+        if quick is None:
+            slow.append((path, source))
+        else:
+            found.append((path, quick))
+    found += zip((path for path, _ in slow), map_files(_reference_lines, names, slow, jobs=jobs), strict=True)
+    for path, lines in found:
+        for _, name in lines:
             files[name].add(path)
             refs[name] += 1
     return tuple(
         RuleCount(rule_label(rule), len(files[s]), refs[s]) if s else RuleCount(rule_label(rule), 0, 0, False)
         for rule, s in subjects
     )
+
+
+def _reference_lines(names: Sequence[str], path: str, source: str) -> list[tuple[int, str]]:
+    """The pool's work for `rule_counts`: (line, name) per reference in one file."""
+    return reference_lines(path, source, names)
 
 
 def mentioning(tree: RepoTree, paths: Iterable[str], needles_: Sequence[str]) -> list[str]:

@@ -86,3 +86,26 @@ class TestMoveName(CodemodTest):
 
     def test_no_op_without_import(self) -> None:
         self.check("Engine = 1\nprint(Engine)\n", "Engine = 1\nprint(Engine)\n")
+
+    def test_module_target_imports_the_module_itself(self) -> None:
+        # `import http` alone would not load `http.client`: the usage needs `import http.client`
+        before = "import six\n\ndef status():\n    return six.moves.http_client.OK\n"
+        after = "import http.client\n\ndef status():\n    return http.client.OK\n"
+        self.check(before, after, old="six.moves.http_client", new="http.client")
+
+    def test_module_target_through_a_from_import(self) -> None:
+        self.check("from six import moves\nmoves.http_client.OK\n", "import http.client\nhttp.client.OK\n",
+                   old="six.moves.http_client", new="http.client")
+
+    def test_module_target_with_a_clashing_head_gets_an_alias_of_the_module(self) -> None:
+        before = "import six\nhttp = 'h'\nx = six.moves.http_client.OK\n"
+        after = "import http.client as http_client\nhttp = 'h'\nx = http_client.OK\n"
+        self.assertCodemod(before, after, old="six.moves.http_client", new="http.client",
+                           expected_warnings=["line 1: name clash: `http` is already used in this file (or may "
+                                              "come from a star import), so binding it for http.client could "
+                                              "change what a name refers to; the new module is imported as "
+                                              "`http_client`"])
+
+    def test_name_target_imports_its_module(self) -> None:
+        self.check("import six\nsix.moves.reduce(f, xs)\n", "import functools\nfunctools.reduce(f, xs)\n",
+                   old="six.moves.reduce", new="functools.reduce")

@@ -14,7 +14,8 @@ CACHED = [MoveRule("django.utils.functional.cached_property", "functools.cached_
 
 @pytest.mark.parametrize(("path", "before", "after"), [
     ("django/utils/text.py", "from .functional import cached_property, lazy\n\n@cached_property\ndef f(): ...\n",
-     "from .functional import lazy\nfrom functools import cached_property\n\n@cached_property\ndef f(): ...\n"),
+     # the new import goes to its isort section: the standard library comes before local imports
+     "from functools import cached_property\n\nfrom .functional import lazy\n\n@cached_property\ndef f(): ...\n"),
     ("django/db/models/base.py", "from ...utils.functional import cached_property as cp\ncp\n",
      "from functools import cached_property as cp\ncp\n"),
     ("django/utils/__init__.py", "from . import functional\nfunctional.cached_property\n",

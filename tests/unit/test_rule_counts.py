@@ -1,4 +1,4 @@
-"""Per-rule counts: plan and apply say how many files and references each rule matched, and warn at 0."""
+"""Per-rule counts: plan, apply and validate say how many files and references each rule matched, and warn at 0."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from bot.campaign.load import parse_campaign
 from bot.cli import EXIT_OK, main
 from bot.engine.plan import RuleCount, rule_counts
+from bot.gitops import run_git
 from tests.memory_tree import MemoryTree
 
 CAMPAIGN = """\
@@ -39,16 +40,40 @@ def test_counts_files_and_references_per_rule_and_flags_the_rule_that_matched_no
     assert [c.matched_nothing for c in counts] == [False, True]
 
 
-@pytest.mark.parametrize("command", ["plan", "apply"])
-def test_plan_and_apply_print_the_counts_and_the_warning(command: str, tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def _write(tmp_path: Path) -> tuple[Path, Path]:
     repo = tmp_path / "repo"
     for path, text in FILES.items():
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
         (repo / path).write_text(text)
     campaign = tmp_path / "campaign.yml"
     campaign.write_text(CAMPAIGN)
+    return repo, campaign
+
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_plan_and_apply_print_the_counts_and_the_warning(command: str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    repo, campaign = _write(tmp_path)
     assert main([command, str(campaign), "--repo", str(repo)]) == EXIT_OK
     out = capsys.readouterr().out
     assert "move old_pkg.engines.Engine" in out
     assert "rule `move old_pkg.engins.Typo` matched nothing" in out
+
+
+def test_validate_prints_what_each_rule_matched_before_the_change(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    repo, campaign = _write(tmp_path)
+    run_git(["init", "-q", "-b", "main"], cwd=repo)
+    run_git(["add", "-A"], cwd=repo)
+    run_git(["commit", "-q", "-m", "start"], cwd=repo)
+    assert main(["apply", str(campaign), "--repo", str(repo)]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["validate", str(campaign), "--repo", str(repo), "--category", "all", "--json"]) == EXIT_OK
+    captured = capsys.readouterr()
+    assert captured.out.lstrip().startswith("{")  # stdout keeps only the JSON
+    rows = [line for line in captured.err.splitlines() if "move old_pkg" in line and "│" in line]
+    assert [[cell.strip() for cell in row.split("│")[1:4]] for row in rows] == [
+        ["move old_pkg.engines.Engine", "2", "4"],  # a.py and b.py as they were at HEAD
+        ["move old_pkg.engins.Typo", "0", "0"],
+    ]
+    assert "rule `move old_pkg.engins.Typo` matched nothing" in captured.err

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
@@ -37,6 +40,21 @@ def dotted_node(path: str) -> cst.Name | cst.Attribute:
     for part in rest:
         node = cst.Attribute(value=node, attr=cst.Name(part))
     return node
+
+
+@lru_cache(maxsize=256)
+def names_a_module(path: str) -> bool:
+    """True when `path` is a standard-library module itself (`http.client`), not a name inside one
+    (`functools.cached_property`): a usage of it then needs `import http.client`, since `import http`
+    alone does not load the submodule. Only the standard library is looked up (finding `a.b` imports
+    the package `a`), so the repository's code and third-party packages never run here; for those the
+    answer is False and the module holding the name is imported, as before."""
+    if path.split(".", 1)[0] not in sys.stdlib_module_names or "." not in path:
+        return False
+    try:
+        return importlib.util.find_spec(path) is not None
+    except (ImportError, ValueError, AttributeError):
+        return False
 
 
 def package_of(filename: str | None) -> str | None:
@@ -120,25 +138,36 @@ def sites_in(stmt: cst.Import | cst.ImportFrom, old: str, package: str | None = 
 
 
 class _ImportSurvey(cst.CSTVisitor):
-    def __init__(self, old: str, package: str | None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.old = old
-        self.package = package
-        self.sites: list[ImportSite] = []
+        self.statements: list[cst.Import | cst.ImportFrom] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, (cst.Import, cst.ImportFrom)):
-            self.sites.extend(sites_in(node, self.old, self.package))
+            self.statements.append(node)
             return False
         return isinstance(node, STATEMENT_NODES)
+
+
+#: the import statements of the last tree surveyed: every rule of a file asks about the same tree
+#: until one of them changes it, so the statements-only walk runs once per tree, not once per rule
+_last_survey: list[tuple[cst.Module, list[cst.Import | cst.ImportFrom]]] = []
+
+
+def import_statements(tree: cst.Module) -> list[cst.Import | cst.ImportFrom]:
+    """Every import statement of the module, at any depth, in source order (cached for the last tree)."""
+    if _last_survey and _last_survey[0][0] is tree:
+        return _last_survey[0][1]
+    survey = _ImportSurvey()
+    tree.visit(survey)
+    _last_survey[:] = [(tree, survey.statements)]
+    return survey.statements
 
 
 def import_sites(tree: cst.Module, old: str, package: str | None = None) -> list[ImportSite]:
     """Every import alias in the module (any depth) that concerns `old`, in source order; relative
     imports are resolved against `package` (see `package_of`)."""
-    survey = _ImportSurvey(old, package)
-    tree.visit(survey)
-    return survey.sites
+    return [site for stmt in import_statements(tree) for site in sites_in(stmt, old, package)]
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import libcst as cst
-from libcst.codemod import VisitorBasedCodemodCommand
+from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from bot.engine.codemods.bindings import package_of
@@ -13,6 +13,8 @@ from bot.engine.results import FindingKind
 
 #: context.scratch key under which commands leave structured findings for the pipeline
 FINDINGS_KEY = "migration_bot.findings"
+#: context.scratch key of a MetadataWrapper a command already analysed its output tree in
+ANALYSED_KEY = "migration_bot.analysed"
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,23 @@ class MigrationCommand(VisitorBasedCodemodCommand):
     (only when a rewrite needs it) and reuse the wrapper the caller put in the context when it wraps
     this very tree. A command returns the tree it was given, unchanged and identical, when it has
     nothing to do, so a caller can keep using that tree's resolved metadata.
+
+    Our commands use no matcher decorators, so the matcher machinery of `VisitorBasedCodemodCommand` is
+    skipped: its constructor introspects every method of the class (tens of ms, once per rule and file)
+    and its `on_visit`/`on_leave` evaluate matchers at every node.
     """
+
+    def __init__(self, context: CodemodContext) -> None:
+        Codemod.__init__(self, context)
+        cst.CSTTransformer.__init__(self)
+        self._extra_visit_funcs = {}
+        self._extra_leave_funcs = {}
+        self._matchers = {}
+
+    on_visit = cst.CSTTransformer.on_visit
+    on_leave = cst.CSTTransformer.on_leave
+    on_visit_attribute = cst.CSTTransformer.on_visit_attribute
+    on_leave_attribute = cst.CSTTransformer.on_leave_attribute
 
     def transform_module(self, tree: cst.Module) -> cst.Module:
         wrapper = self.context.wrapper

@@ -15,10 +15,11 @@ from bot.engine.codemods.bindings import (
     Relation,
     dotted_node,
     import_sites,
+    names_a_module,
     resolve_references,
     split_path,
 )
-from bot.engine.codemods.command import MigrationCommand
+from bot.engine.codemods.command import ANALYSED_KEY, MigrationCommand
 from bot.engine.codemods.names import add_identifiers, clashes, fresh_name, identifiers
 from bot.engine.codemods.statements import DeadFallbacks, ImportStatementRewriter, dead_fallbacks
 from bot.engine.results import FindingKind
@@ -44,6 +45,8 @@ class MoveNameCommand(MigrationCommand):
         self.old, self.new = old, new
         self.keep = AliasMode(alias) is AliasMode.KEEP
         self.new_module, self.new_last = split_path(new)
+        #: what a `mod.X`-style usage imports: the new path itself when it is a module, else its module
+        self.import_path = new if names_a_module(new) else (self.new_module or new)
         self._replace: dict[cst.CSTNode, cst.BaseExpression] = {}
         self._refs = References(old)
         self._rewritten: set[cst.CSTNode] = set()
@@ -73,8 +76,9 @@ class MoveNameCommand(MigrationCommand):
         if scoped:
             add_identifiers(self.context.scratch, self._bound_names())
             self._plan_usages(scoped)
-            self._prune = False
-            tree = tree.visit(self)
+            if self._replace or self._refs.via:  # else no usage changes: no full walk
+                self._prune = False
+                tree = tree.visit(self)
         by_stmt: dict[int, list[ImportSite]] = {}
         for site in sites:
             by_stmt.setdefault(id(site.stmt), []).append(site)
@@ -92,9 +96,9 @@ class MoveNameCommand(MigrationCommand):
         taken = identifiers(tree, self.context.scratch)
         for site in sites:
             if site.relation is Relation.HOLDS:
-                head = (self.new_module or self.new).split(".", 1)[0]
+                head = self.import_path.split(".", 1)[0]
                 if self._module_alias is None and head != site.local.split(".", 1)[0] and clashes(head, taken):
-                    self._module_alias = fresh_name((self.new_module or self.new).replace(".", "_"), taken)
+                    self._module_alias = fresh_name(self.import_path.replace(".", "_"), taken)
                     self._clash(site, head, f"the new module is imported as `{self._module_alias}`")
             elif isinstance(site.stmt, cst.ImportFrom):
                 if clashes(self.new_last, taken):
@@ -150,7 +154,8 @@ class MoveNameCommand(MigrationCommand):
         )
 
     def _verify(self, tree: cst.Module) -> None:
-        verify_targets(tree, self._inserted)
+        # the next rule on this file analyses this very tree: it reuses the analysis
+        self.context.scratch[ANALYSED_KEY] = verify_targets(tree, self._inserted)
 
 
     def _single_segment_rebind(self, site: ImportSite) -> bool:
@@ -193,7 +198,7 @@ class MoveNameCommand(MigrationCommand):
         """What `mod.X`-style usages of `old` become: the new dotted path, or the clash-free alias."""
         if self._module_alias is None:
             node = dotted_node(self.new)
-        elif self.new_module:
+        elif self.import_path != self.new:
             node = dotted_node(f"{self._module_alias}.{self.new_last}")
         else:
             node = cst.Name(self._module_alias)
@@ -255,7 +260,7 @@ class MoveNameCommand(MigrationCommand):
             out.append(stmt.with_changes(names=_fix_commas(kept, stmt)))
         if moved:
             out.append(self._from_import(moved))
-        module = self.new_module or self.new
+        module = self.import_path
         if needs_module and self._module_alias is not None:
             out.append(cst.Import(names=[cst.ImportAlias(dotted_node(module), cst.AsName(cst.Name(self._module_alias)))]))
         elif needs_module and module not in module_imports:
@@ -290,10 +295,12 @@ def _fix_commas(aliases: list[cst.ImportAlias], stmt: cst.Import | cst.ImportFro
     return aliases
 
 
-def verify_targets(tree: cst.Module, inserted: Sequence[tuple[cst.CSTNode, str]]) -> None:
+def verify_targets(tree: cst.Module, inserted: Sequence[tuple[cst.CSTNode, str]]) -> MetadataWrapper:
     """Every usage written into `tree` must resolve there to its new target and nothing else; raises
-    CaptureError otherwise (the pipeline then leaves the file alone and reports it)."""
-    scopes = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(ScopeProvider)
+    CaptureError otherwise (the pipeline then leaves the file alone and reports it). Returns the
+    wrapper holding the scope analysis of `tree`, for whatever analyses that tree next."""
+    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+    scopes = wrapper.resolve(ScopeProvider)
     for node, expected in inserted:
         scope = scopes.get(node)
         if scope is None:
@@ -304,3 +311,4 @@ def verify_targets(tree: cst.Module, inserted: Sequence[tuple[cst.CSTNode, str]]
                 f"`{cst.Module([]).code_for_node(node)}` would refer to {', '.join(sorted(found)) or 'nothing'}, "
                 f"not {expected}; file left alone"
             )
+    return wrapper

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 import libcst as cst
@@ -14,9 +14,10 @@ from libcst.metadata import MetadataWrapper
 from bot.campaign.spec import CallRule, CodemodRule, MoveRule, RenameRule, Rule
 from bot.engine.codemods.bindings import Relation, absolute_module, package_of, relation, split_path
 from bot.engine.codemods.call import RemapCallCommand
-from bot.engine.codemods.command import FINDINGS_KEY, Note
+from bot.engine.codemods.command import ANALYSED_KEY, FINDINGS_KEY, Note
 from bot.engine.codemods.move import MoveNameCommand
 from bot.engine.codemods.rename import RenameMethodCommand
+from bot.engine.codemods.sections import import_codes, place_imports
 from bot.engine.codemods.user import load_codemod
 from bot.engine.results import FileResult, Finding, FindingKind, Outcome
 
@@ -49,33 +50,50 @@ def needles(rules: Sequence[Rule]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _imported_paths(tree: ast.Module | None, package: str | None = None) -> set[str] | None:
-    """Dotted paths bound by absolute imports, from the stdlib parser's tree (much cheaper than libCST's);
-    None when it cannot tell, so the caller falls back to libCST."""
+def _imported_paths(tree: ast.Module | None, package: str | None = None) -> tuple[set[str], set[str]] | None:
+    """Dotted paths bound by imports (relative ones resolved against `package`) and every attribute
+    name or string the file holds, from the stdlib parser's tree (much cheaper than libCST's); None
+    when it cannot tell, so the caller falls back to libCST."""
     if tree is None:
         return None
     paths: set[str] = set()
+    words: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Attribute):
+            words.add(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            words.add(node.value)
+        elif isinstance(node, ast.Import):
             paths.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             module = absolute_module(node.level, node.module, package) if node.level else node.module
             if module:
                 paths.add(module)
                 paths.update(f"{module}.{alias.name}" for alias in node.names)
-    return paths
+    return paths, words
+
+
+def _reaches(path: str, subject: str, words: set[str]) -> bool:
+    """True when an import of `path` can lead to `subject` in this file: it is `subject` or inside it,
+    or it holds `subject` and the next name on the way is read as an attribute somewhere (or appears
+    in a string, which scope analysis may read as an annotation)."""
+    rel = relation(path, subject)
+    if rel is not Relation.HOLDS:
+        return rel is not Relation.NONE
+    step = subject[len(path) + 1 :].split(".", 1)[0]
+    return step in words or any(f".{step}" in text for text in words)
 
 
 def _concerned(tree: ast.Module | None, rules: Sequence[Rule], package: str | None = None) -> list[Rule]:
     """The rules that can change this file, in the order they run (call, rename, move, codemod)."""
     ordered = sorted(rules, key=lambda rule: _ORDER.index(type(rule)))
-    paths = _imported_paths(tree, package)
-    if paths is None:
+    found = _imported_paths(tree, package)
+    if found is None:
         return ordered
+    paths, words = found
     return [
         rule for rule in ordered
-        if isinstance(rule, CodemodRule)
-        or any(relation(path, _subject(rule)) is not Relation.NONE for path in paths)
+        if isinstance(rule, CodemodRule) or any(_reaches(path, _subject(rule), words) for path in paths)
     ]
 
 
@@ -101,11 +119,13 @@ def _command(rule: Rule, context: CodemodContext, user_root: str | None) -> Code
 
 
 def transform_source(
-    path: str, source: str, rules: Sequence[Rule], *, user_root: str | None = None
+    path: str, source: str, rules: Sequence[Rule], *, user_root: str | None = None,
+    first_party: Iterable[str] = (),
 ) -> FileResult:
     """Apply `rules` to one file's text. Never raises on ordinary input: a file that does not parse or
     a codemod that crashes gives FAILED (file untouched), SkipFile gives SKIPPED, otherwise CHANGED or
-    UNCHANGED, with the findings a human must look at."""
+    UNCHANGED, with the findings a human must look at. A rewritten module-level import goes to its
+    isort section; `first_party` names the repository's own top-level packages (the file's own counts)."""
     def result(outcome: Outcome, new: str = source, findings: Sequence[Finding] = ()) -> FileResult:
         return FileResult(path, outcome, source, new, tuple(findings))
 
@@ -118,6 +138,7 @@ def transform_source(
     except cst.ParserSyntaxError as error:
         line = error_line or error.raw_line
         return result(Outcome.FAILED, findings=[Finding(path, line, FindingKind.PARSE_ERROR, "", str(error))])
+    original = module
     context = CodemodContext(filename=path)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     for rule in concerned:
@@ -136,9 +157,16 @@ def transform_source(
             context.scratch.setdefault(FINDINGS_KEY, []).extend(
                 Note(FindingKind.WARNING, 0, label, text) for text in context.warnings[before:]
             )
+        analysed = context.scratch.pop(ANALYSED_KEY, None)
         if updated is not module:
             module = updated
-            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+            if isinstance(analysed, MetadataWrapper) and analysed.module is module:
+                wrapper = analysed  # the command's own check analysed this tree already
+            else:
+                wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     findings = [Finding(path, n.line, n.kind, n.rule, n.message) for n in context.scratch.get(FINDINGS_KEY, [])]
+    if module is not original:
+        own = (package_of(path) or "").split(".", 1)[0]
+        module = place_imports(module, import_codes(original), {*first_party, *([own] if own else [])})
     new_source = module.code
     return result(Outcome.CHANGED if new_source != source else Outcome.UNCHANGED, new_source, findings)

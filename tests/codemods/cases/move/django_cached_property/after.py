@@ -1,5 +1,6 @@
-from django.utils.functional import Promise, keep_lazy
 from functools import cached_property
+
+from django.utils.functional import Promise, keep_lazy
 
 
 class Field:
