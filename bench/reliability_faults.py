@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from reliability_stack import owner_of
+from reliability_stack import _peer, owner_of
 from reliability_world import Campaign
 
 from bot import markers
@@ -33,6 +33,7 @@ class FaultInjector:
     window_until: float = 0.0
     windows: list[int] = field(default_factory=list)  #: requests that arrived inside each primary window
     in_window: int = 0
+    window_ops: list[str] = field(default_factory=list)  #: what arrived inside the windows (for the report)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def install(self) -> None:
@@ -40,6 +41,15 @@ class FaultInjector:
         self._take, self._delay = faults.take, faults.delay
         faults.take = self.take  # type: ignore[method-assign]
         faults.delay = self.delay  # type: ignore[method-assign]
+
+    def _roots(self) -> list[int]:
+        return [p.pid for p in self.bench.stack.supervisor.procs if p.pid is not None]
+
+    def _name(self, chain: list[int]) -> str:
+        for proc in self.bench.stack.supervisor.procs:
+            if chain and proc.pid == chain[-1]:
+                return f"{proc.name} pid {chain[min(1, len(chain) - 1) if len(chain) > 1 else 0]}"
+        return "?"
 
     def uninstall(self) -> None:
         faults = self.bench.fake.faults
@@ -65,6 +75,8 @@ class FaultInjector:
             now = time.time()
             if self.window_until and now < self.window_until:
                 self.in_window += 1
+                chain = owner_of(getattr(_peer, "addr", ("", 0))[1], self._roots())
+                self.window_ops.append(f"{operation} by {self._name(chain)}")
                 return _primary(self.window_until)
             self._close_window()
             if rng.random() >= self.rate:
@@ -103,6 +115,9 @@ def scenario_faults(bench: Bench, trials: int) -> Row:
                      ", ".join(f"{k} x{v}" for k, v in injector.injected.items()) +
                      f"; requests inside a primary-limit window: max {worst} per window "
                      f"(budget: one per process, {workers})")
+    from collections import Counter
+
+    row.notes.append("inside the windows: " + ", ".join(f"{op} x{n}" for op, n in Counter(injector.window_ops).most_common()))
     if worst > workers:
         row.extra_failures.append(f"rate budget exceeded: {worst} requests inside one primary-limit window")
     return row
