@@ -45,7 +45,7 @@ from reliability_world import (  # noqa: E402
 )
 
 from bot import markers  # noqa: E402
-from workers.jobs import HUMAN_COMMITS_CONCERN  # noqa: E402
+from workers.jobs.migrate import HUMAN_COMMITS_CONCERN  # noqa: E402
 
 CAMPAIGN_TIMEOUT_S = 150.0
 

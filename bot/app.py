@@ -5,7 +5,6 @@ Served by ``flask --app bot.app run`` and ``gunicorn 'bot.app:create_app()'``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -14,21 +13,12 @@ from flask import Flask
 
 from bot import metrics, webhooks
 from bot.logs import configure_logging
+from bot.services import EXTENSION, Services
 from bot.settings import Settings
 from workers.celery_app import make_celery
 
-EXTENSION = "migration_bot"
 #: the webhook edge must answer in milliseconds; a Redis that hangs counts as down
 REDIS_TIMEOUT_S = 2.0
-
-
-@dataclass(frozen=True)
-class Services:
-    """What the views use, stored under ``app.extensions["migration_bot"]``."""
-
-    settings: Settings
-    celery: Celery
-    redis: Any  #: a redis.Redis client used for delivery dedupe and the health check
 
 
 def create_app(

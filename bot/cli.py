@@ -30,6 +30,7 @@ from bot.engine.tree import DirectoryTree
 from bot.engine.validate import validate_category
 from bot.gitops import GitError, changed_files, head_sha, temporary_worktree
 from bot.testrun import compare_tests, is_test_file
+from workers.change import remaining_references
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REPO = 0, 1, 2, 3
 _HUMAN_KINDS = (FindingKind.UNMAPPABLE_CALL, FindingKind.PARSE_ERROR, FindingKind.CODEMOD_ERROR)
@@ -165,10 +166,7 @@ def run_validate(args: argparse.Namespace) -> int:
             tests = compare_tests(campaign.validate.tests, test_files, work.root, campaign.validate.timeout,
                                   baseline_cwd=head if campaign.validate.baseline else None)
     plan = plan_campaign(campaign, work)
-    remaining = {c.name: c.references for c in plan.categories}
-    if plan.unassigned_references:
-        remaining["(unassigned)"] = plan.unassigned_references
-    report = validate_category(campaign, category.name, results, tests, remaining)
+    report = validate_category(campaign, category.name, results, tests, remaining_references(plan))
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
@@ -197,12 +195,12 @@ def _current_results(campaign: Campaign, head: DirectoryTree, work: DirectoryTre
 def run_demo(args: argparse.Namespace) -> int:
     """Exit 0 when every category got its PR and every planted hard case was reported; else 1."""
     from bot.demo.pipeline import REPO as REPO_DEMO
-    from bot.demo.pipeline import run_demo as demo
+    from bot.demo.pipeline import run_offline_campaign
     from bot.demo.render import campaign_table, hard_case_table, hard_cases
 
     console = terminal.console()
     console.print("Building the sample repository and running the campaign through the local pipeline...")
-    result = demo(Path(args.dest)) if args.dest else demo()
+    result = run_offline_campaign(Path(args.dest)) if args.dest else run_offline_campaign()
     sample = result.sample
     per_folder = ", ".join(f"{folder} {n}" for folder, n in sample.imports_per_folder.items())
     console.print(f"Sample repository: {result.repository} ({sample.total_imports} deprecated imports: {per_folder})")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
+
+from workers.contract import Verb
 
 #: commands taken from one comment; the rest are ignored (a pasted log must not fan out into jobs)
 MAX_COMMANDS = 5
@@ -19,27 +20,6 @@ MAX_TEXT = 200
 #: punctuation people put after a verb ("@bot merge.") that is not part of it
 _TRAILING = ".,!?:;"
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
-
-class Verb(StrEnum):
-    REBASE = "rebase"  #: regenerate the branch on the current default branch
-    MERGE = "merge"  #: merge once the required checks pass (recorded as a label)
-    RETRY = "retry"  #: run the category's migration again (reopens a PR the bot closed as failed)
-    SKIP = "skip"  #: close the PR and record the category as skipped, so the rollout moves on
-    CANCEL_MERGE = "cancel-merge"  #: take back a `merge`
-    HELP = "help"  #: list the commands
-    UNKNOWN = "unknown"  #: anything else after the mention; answered with the help text
-
-
-#: what each verb does, in the order the help text lists them
-DESCRIPTIONS: dict[Verb, str] = {
-    Verb.REBASE: "regenerate this pull request's branch on the current default branch",
-    Verb.MERGE: "merge this pull request once its required checks pass",
-    Verb.CANCEL_MERGE: "take back an earlier `merge`",
-    Verb.RETRY: "run this category's migration again (reopens the pull request if the bot closed it)",
-    Verb.SKIP: "close this pull request and mark the category skipped, so the rollout moves on",
-    Verb.HELP: "show this list",
-}
 
 
 @dataclass(frozen=True)
@@ -64,17 +44,6 @@ def parse_commands(text: str, bot_name: str) -> list[Command]:
             if len(found) == MAX_COMMANDS:
                 break
     return found
-
-
-def render_command(command: Command, bot_name: str) -> str:
-    """The canonical line for `command` (parse_commands gives it back)."""
-    return " ".join(("@" + bot_name, command.verb.value, *command.args))
-
-
-def help_text(bot_name: str) -> str:
-    """The verbs and what they do, as a Markdown list (no line starts with the mention)."""
-    lines = [f"- `@{bot_name} {verb.value}`: {what}" for verb, what in DESCRIPTIONS.items()]
-    return "\n".join(lines)
 
 
 def _command_lines(text: str) -> list[str]:

@@ -32,7 +32,7 @@ from celery.utils.nodenames import anon_nodename
 from kombu import Connection, Producer
 from kombu.transport import redis as redis_transport
 
-from bot.handlers import Job
+from workers.contract import Job
 
 __all__ = ["FAST_SCHEMES", "Publisher", "publisher_for"]
 

@@ -79,15 +79,3 @@ def comment_marker(concern: str) -> str:
 def dashboard_marker(campaign: str) -> str:
     """Hidden tag that identifies a campaign's dashboard issue, so it is found and edited, not re-posted."""
     return f"<!-- migration-bot:dashboard {json.dumps({'campaign': campaign})} -->"
-
-
-def parse_dashboard_marker(body: str | None) -> str | None:
-    """The campaign id of the first dashboard marker in `body`; None when absent or unreadable."""
-    for match in _MARKER_RE.finditer(body or ""):
-        if match["kind"] == "dashboard":
-            try:
-                campaign = json.loads(match["json"])["campaign"]
-            except (ValueError, KeyError, TypeError):
-                return None
-            return campaign if isinstance(campaign, str) else None
-    return None

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import redis
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -22,7 +22,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from bot.handlers import EVENTS_QUEUE, MIGRATIONS_QUEUE
+from bot.services import services
+from workers.contract import EVENTS_QUEUE, MIGRATIONS_QUEUE
 
 #: deliveries by event and outcome: queued, duplicate, unsigned, forged, too_large, bad_json, unavailable, error
 DELIVERIES = Counter(
@@ -111,13 +112,13 @@ blueprint = Blueprint("metrics", __name__)
 def metrics() -> Response:
     """The text exposition; under gunicorn with PROMETHEUS_MULTIPROC_DIR set it sums all workers.
     The queue gauges are read from the broker for each scrape, so every web process reports the same."""
-    services = current_app.extensions["migration_bot"]
-    multiproc_dir = services.settings.prometheus_multiproc_dir
+    found = services()
+    multiproc_dir = found.settings.prometheus_multiproc_dir
     registry = REGISTRY
     if multiproc_dir:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=multiproc_dir)
     queues = CollectorRegistry(auto_describe=False)
-    prefix = (services.celery.conf.broker_transport_options or {}).get("global_keyprefix", "")
-    queues.register(QueueCollector(services.redis, prefix=prefix))
+    prefix = (found.celery.conf.broker_transport_options or {}).get("global_keyprefix", "")
+    queues.register(QueueCollector(found.redis, prefix=prefix))
     return Response(generate_latest(registry) + generate_latest(queues), mimetype=CONTENT_TYPE_LATEST)

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib import import_module
 from typing import Any
 
-from bot.handlers import Job
 from bot.settings import Settings
+from workers.contract import Job
 
 log = logging.getLogger(__name__)
 

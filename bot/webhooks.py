@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import redis
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -15,11 +15,10 @@ from kombu.exceptions import KombuError
 
 from bot import metrics, routes
 from bot.enqueue import publisher_for
-from bot.handlers import Job
+from bot.services import Services
+from bot.services import services as _services
 from bot.signature import verify
-
-if TYPE_CHECKING:
-    from bot.app import Services
+from workers.contract import Job
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +30,6 @@ DELIVERY_TTL_S = 86400
 _BROKER_ERRORS = (KombuError, redis.RedisError, OSError)
 
 blueprint = Blueprint("webhooks", __name__)
-
-
-def _services() -> Services:
-    return current_app.extensions["migration_bot"]
 
 
 def _answer(event: str, outcome: str, status: int, **body: Any) -> tuple[Response, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bot import markers
 from bot.forge.github import GitHubForge
@@ -12,6 +12,9 @@ from tests.fake_github import bare
 from tests.fake_github.fixtures import PAT
 from tests.fake_github.server import FakeGitHub
 from tests.fake_github.state import BOT_LOGIN, Pull
+from workers.jobs import Outcome
+
+T = TypeVar("T")
 
 REPO = "octo/app"
 CAMPAIGN_PATH = ".github/migrations/mig.yml"
@@ -50,8 +53,10 @@ class World:
     forge: GitHubForge
     enqueued: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    def enqueue(self, task: str, kwargs: Any) -> None:
-        self.enqueued.append((task, dict(kwargs)))
+    def follow(self, outcome: Outcome[T]) -> T:
+        """The job's result; its follow-ups are recorded in `enqueued`, as the task would send them."""
+        self.enqueued += [(job.task, dict(job.kwargs)) for job in outcome.follow_ups]
+        return outcome.result
 
     @property
     def bare(self) -> Any:

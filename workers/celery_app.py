@@ -12,31 +12,13 @@ from celery import Celery, bootsteps
 from celery.signals import setup_logging
 from kombu import Queue
 
-from bot.handlers import (
-    EVENTS_QUEUE,
-    JUDGE_CHECKS,
-    MIGRATE_CATEGORY,
-    MIGRATIONS_QUEUE,
-    PULL_CLOSED,
-    RECONCILE_CAMPAIGNS,
-    RUN_COMMAND,
-    START_CAMPAIGN,
-)
 from bot.logs import configure_logging
 from bot.settings import Settings
+from workers.contract import EVENTS_QUEUE, MIGRATIONS_QUEUE, RECONCILE_CAMPAIGNS, TASK_QUEUES
 
 #: longer than the longest migration, or Redis hands an unacknowledged task to a second worker mid-run
 VISIBILITY_TIMEOUT_S = 3600
 _SETTINGS_ATTR = "migration_bot_settings"
-
-TASK_QUEUES: dict[str, str] = {
-    START_CAMPAIGN: EVENTS_QUEUE,
-    JUDGE_CHECKS: EVENTS_QUEUE,
-    PULL_CLOSED: EVENTS_QUEUE,
-    RUN_COMMAND: EVENTS_QUEUE,
-    RECONCILE_CAMPAIGNS: EVENTS_QUEUE,
-    MIGRATE_CATEGORY: MIGRATIONS_QUEUE,
-}
 
 
 class RequireGithubAuth(bootsteps.Step):
@@ -55,7 +37,7 @@ class RequireGithubAuth(bootsteps.Step):
 def make_celery(settings: Settings) -> Celery:
     """A Celery app on ``settings.redis_url``; send_task by name works without importing workers.tasks."""
     app = Celery(
-        "migration_bot", broker=settings.redis_url, backend=settings.redis_url, include=["workers.tasks", "workers.rollout_tasks", "workers.command_tasks"]
+        "migration_bot", broker=settings.redis_url, backend=settings.redis_url, include=["workers.tasks"]
     )
     app.conf.update(
         task_serializer="json",

@@ -1,4 +1,4 @@
-"""Thin Celery tasks: build the dependencies, call a job, turn Retryable into a Celery retry.
+"""The Celery tasks: one base task (runtime, forge, lock, follow-ups, error edge) and a thin body per task.
 
 Tasks are `shared_task`s so they attach to whichever app is current (the worker's, the web app's for
 `send_task`, the demo's eager one) without importing `workers.celery_app` here.
@@ -10,16 +10,27 @@ import contextlib
 import functools
 import logging
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 from celery import Celery, Task, shared_task
 
 from bot.forge.base import Forge, ForgeError, Permanent, Retryable
-from bot.handlers import MIGRATE_CATEGORY, START_CAMPAIGN
 from bot.settings import Settings
-from workers import jobs
+from workers.contract import (
+    JUDGE_CHECKS,
+    MIGRATE_CATEGORY,
+    PULL_CLOSED,
+    RECONCILE_CAMPAIGNS,
+    RUN_COMMAND,
+    START_CAMPAIGN,
+    Job,
+)
+from workers.jobs import JobConfig, Outcome, migrate, rollout
+from workers.jobs import commands as commands_job
+from workers.known_repos import remember_repo, repos_to_reconcile
 from workers.locks import RedisRepoLock, RepoLock, ThreadRepoLock
 
 log = logging.getLogger(__name__)
@@ -42,6 +53,11 @@ class Runtime:
     settings: Settings
     forge_for: Callable[[int | None], Forge]
     lock: RepoLock
+
+    @cached_property
+    def config(self) -> JobConfig:
+        """The job configuration, made once from `settings`."""
+        return JobConfig.from_settings(self.settings)
 
 
 _overrides: list[Runtime] = []
@@ -125,36 +141,114 @@ def _say(on_permanent: Callable[[str], None], reason: str, extra: Mapping[str, A
         log.warning("could not report the failure: %s", error, extra=dict(extra))
 
 
-def _enqueue(task: Task, installation_id: int | None) -> jobs.Enqueue:
-    """Enqueues by name on the task's own app, so eager mode runs the next task in-process."""
-
-    def enqueue(name: str, kwargs: Mapping[str, Any]) -> None:
-        task.app.tasks[name].apply_async(kwargs={**kwargs, "installation_id": installation_id})
-
-    return enqueue
+def rollout_lock_name(repo: str) -> str:
+    """Lock name for rollout work on `repo`, apart from the migration lock (which is held for minutes)."""
+    return f"{repo}#rollout"
 
 
-@shared_task(name=START_CAMPAIGN, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
-def start_campaign(self: Task, repo: str, installation_id: int | None, sha: str,
+def send_follow_ups(app: Celery, follow_ups: Iterable[Job], installation_id: int | None) -> None:
+    """The one place a job's follow-ups are sent: by name on the task's own app (so eager mode runs them
+    in-process), with the installation id of the task that asked. Called after the lock is released."""
+    for job in follow_ups:
+        app.tasks[job.task].apply_async(kwargs={**job.kwargs, "installation_id": installation_id})
+
+
+class RepoTask(Task):
+    """The edge every task shares: runtime and forge, the repository's lock, follow-ups, errors.
+
+    acks_late and reject_on_worker_lost come from the app's configuration (`workers.celery_app`).
+    """
+
+    max_retries = MAX_RETRIES
+
+    def run_job(self, repo: str, installation_id: int | None, job: Callable[[Forge, JobConfig], Any],
+                fields: Mapping[str, Any], *, lock: str | None = None, remember: bool = False,
+                on_permanent: Callable[[Forge, str], None] | None = None) -> Any:
+        """Runs `job(forge, config)` under `lock` (a lock name; None: no lock) inside `guarded`, then sends
+        its follow-ups; returns its result. `remember` adds `repo` to the reconcile list first."""
+        current = runtime(self.app)
+        forge = current.forge_for(installation_id)
+        if remember:
+            remember_repo(current.settings, repo, installation_id)
+
+        def work() -> Any:
+            with current.lock.hold(lock) if lock is not None else contextlib.nullcontext():
+                done = job(forge, current.config)
+            if not isinstance(done, Outcome):
+                return done
+            send_follow_ups(self.app, done.follow_ups, installation_id)
+            return done.result
+
+        said = None if on_permanent is None else functools.partial(on_permanent, forge)
+        return guarded(self, work, {"repo": repo, **fields}, on_permanent=said)
+
+
+@shared_task(name=START_CAMPAIGN, bind=True, base=RepoTask)
+def start_campaign(self: RepoTask, repo: str, installation_id: int | None, sha: str,
                    path: str | None = None) -> list[str]:
-    rt = runtime(self.app)
-    forge = rt.forge_for(installation_id)
-    return guarded(self, lambda: jobs.start_campaign(
-        forge, repo, sha, path, enqueue=_enqueue(self, installation_id), workdir=rt.settings.workdir,
-        glob=rt.settings.campaign_glob), {"repo": repo, "sha": sha, "path": path})
+    return self.run_job(repo, installation_id, lambda forge, config: migrate.start_campaign(
+        forge, repo, sha, path, config), {"sha": sha, "path": path})
 
 
-@shared_task(name=MIGRATE_CATEGORY, bind=True, acks_late=True, reject_on_worker_lost=True,
-             max_retries=MAX_RETRIES)
-def migrate_category(self: Task, repo: str, installation_id: int | None, sha: str, campaign_path: str,
+@shared_task(name=MIGRATE_CATEGORY, bind=True, base=RepoTask)
+def migrate_category(self: RepoTask, repo: str, installation_id: int | None, sha: str, campaign_path: str,
                      category: str) -> dict[str, Any]:
-    rt = runtime(self.app)
-    forge = rt.forge_for(installation_id)
-    result = guarded(
-        self,
-        lambda: jobs.migrate_category(forge, repo, sha, campaign_path, category, workdir=rt.settings.workdir,
-                                      lock=rt.lock),
-        {"repo": repo, "sha": sha, "campaign_path": campaign_path, "category": category},
-        on_permanent=lambda reason: jobs.report_failure(forge, repo, sha, campaign_path, category, reason),
-    )
+    result = self.run_job(
+        repo, installation_id,
+        lambda forge, config: migrate.migrate_category(forge, repo, sha, campaign_path, category, config),
+        {"sha": sha, "campaign_path": campaign_path, "category": category}, lock=repo,
+        on_permanent=lambda forge, reason: migrate.comment_migration_failure(forge, repo, sha, campaign_path,
+                                                                             category, reason))
     return result.to_json()
+
+
+@shared_task(name=JUDGE_CHECKS, bind=True, base=RepoTask)
+def judge_checks(self: RepoTask, repo: str, installation_id: int | None, sha: str) -> list[str]:
+    return self.run_job(repo, installation_id, lambda forge, config: rollout.judge_checks(forge, repo, sha, config),
+                        {"sha": sha}, lock=rollout_lock_name(repo), remember=True)
+
+
+@shared_task(name=PULL_CLOSED, bind=True, base=RepoTask)
+def pull_closed(self: RepoTask, repo: str, installation_id: int | None, number: int) -> list[str]:
+    return self.run_job(repo, installation_id, lambda forge, config: rollout.pull_closed(forge, repo, number, config),
+                        {"pull": number}, lock=rollout_lock_name(repo), remember=True)
+
+
+@shared_task(name=RUN_COMMAND, bind=True, base=RepoTask)
+def run_command(self: RepoTask, repo: str, installation_id: int | None, number: int, comment_id: int, author: str,
+                commands: Sequence[str]) -> list[str]:
+    """Under the rollout lock, so a command and a judge never act on one PR at the same moment."""
+    return self.run_job(
+        repo, installation_id,
+        lambda forge, config: commands_job.run_command(forge, repo, number, comment_id, author, commands, config),
+        {"pull": number, "comment_id": comment_id, "author": author}, lock=rollout_lock_name(repo), remember=True,
+        on_permanent=lambda forge, reason: commands_job.comment_command_failure(forge, repo, number, reason))
+
+
+@shared_task(name=RECONCILE_CAMPAIGNS, bind=True, base=RepoTask)
+def reconcile_campaigns(self: RepoTask, repos: Sequence[Sequence[object]] | None = None) -> dict[str, list[str]]:
+    """`repos`: [[full_name, installation_id], ...]; None (the beat schedule) = `repos_to_reconcile`.
+
+    One repository at a time under its rollout lock; one GitHub refuses does not stop the others.
+    """
+    current = runtime(self.app)
+
+    def work() -> dict[str, list[str]]:
+        listed = _pairs(repos) if repos is not None else repos_to_reconcile(current.settings)
+        done: dict[str, list[str]] = {}
+        for repo, installation_id in listed:
+            try:
+                with current.lock.hold(rollout_lock_name(repo)):
+                    outcome = rollout.reconcile_repo(current.forge_for(installation_id), repo, current.config)
+            except Permanent as error:
+                log.warning("reconcile skipped a repository", extra={"repo": repo, "reason": str(error)})
+                continue
+            done[repo] = outcome.result
+            send_follow_ups(self.app, outcome.follow_ups, installation_id)
+        return done
+
+    return guarded(self, work, {"repos": "given" if repos is not None else "discovered"})
+
+
+def _pairs(repos: Iterable[Sequence[object]]) -> list[tuple[str, int | None]]:
+    return [(str(repo), None if inst is None else int(str(inst))) for repo, inst in repos]

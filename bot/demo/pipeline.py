@@ -22,8 +22,8 @@ from bot import gitops, markers
 from bot.campaign.load import parse_campaign
 from bot.demo.sample import SampleRepo, generate_sample_repo
 from bot.forge.local import LocalForge
-from bot.handlers import MIGRATE_CATEGORY, START_CAMPAIGN
 from bot.settings import Settings
+from workers.contract import MIGRATE_CATEGORY, START_CAMPAIGN
 
 REPO = "demo/sample"
 CAMPAIGN_PATH = ".github/migrations/execution-engine-ssot.yml"
@@ -54,7 +54,7 @@ class DemoResult:
     categories: tuple[CategoryOutcome, ...]  #: in rollout order
 
 
-def run_demo(workdir: Path | None = None) -> DemoResult:
+def run_offline_campaign(workdir: Path | None = None) -> DemoResult:
     """Builds the sample in `workdir` (a new temporary folder when None) and opens one PR per category.
 
     The first category is started by the `start_campaign` task exactly as a push would; since nothing is

@@ -15,19 +15,23 @@ from bot.forge.base import (
     RepoInfo,
     Retryable,
 )
-from bot.forge.local import LocalForge
 
 if TYPE_CHECKING:
     from bot.forge.github import GitHubForge
+    from bot.forge.local import LocalForge
 
 __all__ = ["CheckResult", "CommitInfo", "Forge", "ForgeError", "GitHubForge", "IssueInfo", "LocalForge", "Permanent",
            "PullInfo", "RepoInfo", "Retryable"]
 
 
 def __getattr__(name: str) -> Any:
-    """GitHubForge on first use, so the offline paths never import PyGithub."""
+    """GitHubForge and LocalForge on first use: importing the forge's types loads neither PyGithub nor git."""
     if name == "GitHubForge":
         from bot.forge.github import GitHubForge
 
         return GitHubForge
+    if name == "LocalForge":
+        from bot.forge.local import LocalForge
+
+        return LocalForge
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,16 +12,16 @@ from github.CheckRun import CheckRun
 from github.CommitCombinedStatus import CommitCombinedStatus
 from github.ContentFile import ContentFile
 from github.GithubObject import GithubObject
+from github.Issue import Issue
 from github.IssueComment import IssueComment
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 from github.RequiredStatusChecks import RequiredStatusChecks
 
 from bot import markers
-from bot.forge.base import CheckResult, CommitInfo, Permanent, PullInfo, RepoInfo
+from bot.forge.base import CheckResult, CommitInfo, IssueInfo, Permanent, PullInfo, RepoInfo
 from bot.forge.errors import translated
 from bot.forge.etag import EtagCache, conditional_get, conditional_pages
-from bot.forge.github_issues import IssuesMixin
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -56,6 +56,12 @@ def _pull_info(pr: PullRequest) -> PullInfo:
     )
 
 
+def _issue_info(issue: Issue) -> IssueInfo:
+    """Only fields present in list answers too, so no attribute access triggers a lazy GET."""
+    return IssueInfo(issue.number, issue.state, issue.title, issue.body or "",
+                     tuple(label.name for label in issue.labels), issue.html_url)
+
+
 def _auth(settings: Settings, installation_id: int | None) -> Auth.Auth:
     """An App installation (token fetched and cached until shortly before expiry by PyGithub) or a token."""
     if settings.app_id is not None and settings.private_key and installation_id is not None:
@@ -65,7 +71,7 @@ def _auth(settings: Settings, installation_id: int | None) -> Auth.Auth:
     raise Permanent("no GitHub credentials for this installation (GITHUB_APP_ID + key, or GITHUB_TOKEN)")
 
 
-class GitHubForge(IssuesMixin):
+class GitHubForge:
     """One installation's view of GitHub. Retries are Celery's job, so PyGithub's own retry is off.
 
     The reads the reconcile task repeats every few minutes (repository, bot PRs, campaign files, checks,
@@ -257,12 +263,30 @@ class GitHubForge(IssuesMixin):
         except Permanent:
             return "none"
 
-    def delete_branch(self, full_name: str, branch: str) -> None:
-        try:
-            with translated(f"delete {branch}"):
-                self._repo(full_name).get_git_ref(f"heads/{branch}").delete()
-        except Permanent:
-            log.info("branch already gone", extra={"repo": full_name, "branch": branch})
+    # -- the dashboard issue; GitHub's issue list includes PRs, which are skipped here --------------------
+    def find_issue(self, full_name: str, marker: str) -> IssueInfo | None:
+        """A conditional read (ETag): an unchanged list costs a 304. PRs are skipped on their raw
+        `pull_request` key (reading the attribute of a plain issue would make PyGithub fetch it)."""
+        def parse_page(raw: list[dict[str, Any]]) -> list[IssueInfo]:
+            return [_issue_info(self._object(Issue, item)) for item in raw
+                    if "pull_request" not in item and marker in (item.get("body") or "")]
+
+        with translated("find the dashboard issue"):
+            found = self._pages(full_name, f"/repos/{full_name}/issues",
+                                {"labels": markers.LABEL_BOT, "state": "all"}, parse_page)
+        return found[0] if found else None
+
+    def open_issue(self, full_name: str, title: str, body: str, labels: Sequence[str]) -> IssueInfo:
+        with translated("open the dashboard issue"):
+            return _issue_info(self._repo(full_name).create_issue(title=title, body=body, labels=list(labels)))
+
+    def edit_issue(self, full_name: str, number: int, *, title: str | None = None, body: str | None = None,
+                   state: str | None = None) -> IssueInfo:
+        changes: dict[str, Any] = {k: v for k, v in (("title", title), ("body", body), ("state", state)) if v}
+        with translated(f"edit issue #{number}"):
+            issue = self._repo(full_name).get_issue(number)  # lazy: the PATCH is the only request
+            issue.edit(**changes)
+            return _issue_info(issue)
 
 
 def installed_repos(settings: Settings) -> list[tuple[str, int]] | None:

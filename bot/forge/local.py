@@ -224,9 +224,6 @@ class LocalForge:
     def permission(self, full_name: str, login: str) -> str:
         return "admin"
 
-    def delete_branch(self, full_name: str, branch: str) -> None:
-        self._git(full_name, "branch", "--quiet", "-D", branch, check=False)
-
 
 def _issue(record: dict[str, Any]) -> IssueInfo:
     return IssueInfo(**{**record, "labels": tuple(record["labels"])})

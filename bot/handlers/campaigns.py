@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.campaign.globs import glob_matches
-from bot.handlers import EVENTS_QUEUE, START_CAMPAIGN, Job
 from bot.settings import Settings
+from workers.contract import EVENTS_QUEUE, START_CAMPAIGN, Job
 
 log = logging.getLogger(__name__)
 

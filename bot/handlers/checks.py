@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot import markers
-from bot.handlers import EVENTS_QUEUE, JUDGE_CHECKS, Job
 from bot.settings import Settings
+from workers.contract import EVENTS_QUEUE, JUDGE_CHECKS, Job
 
 #: commit status states that end a status; "pending" ones give no job
 FINAL_STATUS_STATES = frozenset({"success", "failure", "error"})

@@ -12,8 +12,8 @@ from typing import Any
 
 from bot import markers
 from bot.commands import parse_commands
-from bot.handlers import EVENTS_QUEUE, RUN_COMMAND, Job
 from bot.settings import Settings
+from workers.contract import EVENTS_QUEUE, RUN_COMMAND, Job
 
 
 def _label_names(issue: Mapping[str, Any]) -> set[str]:

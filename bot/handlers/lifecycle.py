@@ -6,8 +6,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.handlers import Job
 from bot.settings import Settings
+from workers.contract import Job
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot import markers
-from bot.handlers import EVENTS_QUEUE, JUDGE_CHECKS, PULL_CLOSED, Job
 from bot.settings import Settings
+from workers.contract import EVENTS_QUEUE, JUDGE_CHECKS, PULL_CLOSED, Job
 
 
 def _bot_pull(payload: Mapping[str, Any]) -> Mapping[str, Any] | None:

@@ -22,12 +22,9 @@ from celery import Celery
 from flask.testing import FlaskClient
 from github import Auth, Github
 
-import workers.command_tasks  # noqa: F401 - registers the tasks on every app
-import workers.rollout_tasks  # noqa: F401
-import workers.tasks  # noqa: F401
+import workers.tasks  # noqa: F401 - registers the tasks on every app
 from bot import markers
 from bot.app import create_app
-from bot.handlers import EVENTS_QUEUE, MIGRATIONS_QUEUE, RUN_COMMAND, START_CAMPAIGN
 from bot.settings import Settings
 from tests.fake_github import bare
 from tests.fake_github.deliver import deliver
@@ -37,6 +34,7 @@ from tests.fake_github.state import BOT_LOGIN, Pull
 from tests.redis_db import flushed_db, private_url
 from tests.rollout_world import CAMPAIGN_PATH, REPO, World, make_world
 from workers.celery_app import make_celery
+from workers.contract import EVENTS_QUEUE, MIGRATIONS_QUEUE, RUN_COMMAND, START_CAMPAIGN
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,8 @@ from bot import markers
 from bot.rollout.dashboard import FINISHED_LINE, parse_data
 from tests.fake_github.server import FakeGitHub
 from tests.rollout_world import CAMPAIGN_PATH, REPO, World, make_world
-from workers import rollout_jobs
-from workers.dashboard_jobs import update_dashboard
+from workers.jobs import rollout
+from workers.jobs.dashboard import update_dashboard
 
 pytestmark = pytest.mark.integration
 
@@ -73,10 +73,10 @@ def test_finished_campaign_says_so_and_closes_the_issue(world: World) -> None:
 def test_judge_checks_updates_the_dashboard_after_acting(world: World) -> None:
     core = world.open_bot_pull("core")
     world.check(core.head_sha, None)
-    assert rollout_jobs.judge_checks(world.forge, REPO, core.head_sha, enqueue=world.enqueue) == []
+    assert rollout.judge_checks(world.forge, REPO, core.head_sha) == []
     assert world.fake.issues(REPO) == []  # nothing done: no dashboard write
     world.check(core.head_sha, "failure")
-    assert rollout_jobs.judge_checks(world.forge, REPO, core.head_sha, enqueue=world.enqueue)
+    assert rollout.judge_checks(world.forge, REPO, core.head_sha)
     [issue] = world.fake.issues(REPO)
     assert f"| failed | [#{core.number}]" in issue.body
 
@@ -84,6 +84,6 @@ def test_judge_checks_updates_the_dashboard_after_acting(world: World) -> None:
 def test_pull_closed_updates_the_dashboard(world: World) -> None:
     core = world.open_bot_pull("core")
     _close(world, core.number, markers.LABEL_SKIPPED)
-    rollout_jobs.pull_closed(world.forge, REPO, core.number, enqueue=world.enqueue)
+    world.follow(rollout.pull_closed(world.forge, REPO, core.number))
     [issue] = world.fake.issues(REPO)
     assert "| skipped |" in issue.body and "1 of 3 categories done" in issue.body

@@ -24,13 +24,13 @@ from bot import gitops, markers
 from bot.app import create_app
 from bot.demo.sample import generate_sample_repo
 from bot.forge.github import GitHubForge
-from bot.handlers import EVENTS_QUEUE, MIGRATIONS_QUEUE
 from bot.settings import Settings
 from tests.fake_github import bare
 from tests.fake_github.deliver import deliver
 from tests.fake_github.fixtures import PAT
 from tests.fake_github.server import FakeGitHub
 from tests.redis_db import flushed_db, private_url
+from workers.contract import EVENTS_QUEUE, MIGRATIONS_QUEUE
 
 pytestmark = pytest.mark.integration
 

@@ -8,34 +8,33 @@ GitHubForge over HTTP), so this is the real path minus the Celery transport.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from github import Github
 
 from bot import markers
-from bot.handlers import (
-    JUDGE_CHECKS,
-    MIGRATE_CATEGORY,
-    PULL_CLOSED,
-    RECONCILE_CAMPAIGNS,
-    START_CAMPAIGN,
-    campaigns,
-    checks,
-    pulls,
-)
+from bot.handlers import campaigns, checks, pulls
 from bot.routes import merge_tables
 from bot.settings import Settings
 from tests.fake_github import bare
 from tests.fake_github.server import FakeGitHub
 from tests.redis_db import private_url
 from tests.rollout_world import CAMPAIGN_PATH, REPO, World, make_world
-from workers import jobs, rollout_jobs
+from workers.contract import (
+    JUDGE_CHECKS,
+    MIGRATE_CATEGORY,
+    PULL_CLOSED,
+    RECONCILE_CAMPAIGNS,
+    START_CAMPAIGN,
+)
+from workers.jobs import JobConfig, Outcome, migrate, rollout
 from workers.locks import ThreadRepoLock
 
 pytestmark = pytest.mark.integration
 
 ROUTES = merge_tables([campaigns.ROUTES, checks.ROUTES, pulls.ROUTES])
+T = TypeVar("T")
 SOURCE = "from old.mod import Engine\n\nEngine()\n"
 
 
@@ -66,16 +65,23 @@ class Bot:
 
     def run(self, task: str, kwargs: Any) -> None:
         self.ran.append((task, dict(kwargs)))
-        forge, repo, enqueue = self.world.forge, kwargs["repo"], self.run
+        forge, repo, config = self.world.forge, kwargs["repo"], JobConfig(workdir=self.workdir)
         if task == JUDGE_CHECKS:
-            rollout_jobs.judge_checks(forge, repo, kwargs["sha"], enqueue=enqueue, workdir=self.workdir)
+            rollout.judge_checks(forge, repo, kwargs["sha"], config)
         elif task == PULL_CLOSED:
-            rollout_jobs.pull_closed(forge, repo, kwargs["number"], enqueue=enqueue)
+            self.follow(rollout.pull_closed(forge, repo, kwargs["number"], config))
         elif task == START_CAMPAIGN:
-            jobs.start_campaign(forge, repo, kwargs["sha"], kwargs["path"], enqueue=enqueue, workdir=self.workdir)
+            self.follow(migrate.start_campaign(forge, repo, kwargs["sha"], kwargs["path"], config))
         elif task == MIGRATE_CATEGORY:
-            jobs.migrate_category(forge, repo, kwargs["sha"], kwargs["campaign_path"], kwargs["category"],
-                                  workdir=self.workdir, lock=self.lock)
+            with self.lock.hold(repo):
+                migrate.migrate_category(forge, repo, kwargs["sha"], kwargs["campaign_path"], kwargs["category"],
+                                         config)
+
+    def follow(self, outcome: Outcome[T]) -> T:
+        """Runs the job's follow-ups at once, as an eager app would once the task's lock is released."""
+        for job in outcome.follow_ups:
+            self.run(job.task, job.kwargs)
+        return outcome.result
 
     def ran_tasks(self, task: str) -> int:
         return sum(t == task for t, _ in self.ran)
@@ -83,8 +89,8 @@ class Bot:
 
 @pytest.fixture
 def world(fake_github: FakeGitHub, request: pytest.FixtureRequest) -> World:
-    rollout = getattr(request, "param", {"automerge": True})
-    made = make_world(fake_github, **rollout)
+    options = getattr(request, "param", {"automerge": True})
+    made = make_world(fake_github, **options)
     for category in ("core", "api", "web"):
         fake_github.commit_file(REPO, "main", f"{category}/mod.py", SOURCE, message=f"{category} code")
     return made
@@ -194,7 +200,7 @@ def test_dropped_webhook_is_made_up_by_reconcile(world: World, bot: Bot, github_
     bot.pump(drop=frozenset({"check_run"}))  # the outage: the delivery is lost
     assert world.pull(core.number).state == "open"
 
-    rollout_jobs.reconcile_repo(world.forge, REPO, enqueue=bot.run, workdir=bot.workdir)
+    bot.follow(rollout.reconcile_repo(world.forge, REPO, JobConfig(workdir=bot.workdir)))
     bot.pump()  # the merge's own webhooks arrive again
     assert world.pull(core.number).merged
     assert markers.branch_name("mig", "api") in bot_pulls(world)
@@ -208,14 +214,13 @@ def worker(fake_github: FakeGitHub, tmp_path: Path) -> Any:
     import redis
     from celery.contrib.testing.worker import start_worker
 
-    import workers.rollout_tasks  # noqa: F401 - registers the rollout tasks on every app
+    import workers.tasks  # noqa: F401 - registers the tasks on every app
     from tests.fake_github.fixtures import PAT
     from workers.celery_app import make_celery
 
     url = private_url(9)
     settings = Settings(token=PAT, api_url=fake_github.api_url, redis_url=url, workdir=str(tmp_path))
     app = make_celery(settings)
-    app.conf.update(include=["workers.tasks", "workers.rollout_tasks"])
     client = redis.Redis.from_url(url)
     client.flushdb()
     try:
@@ -239,7 +244,7 @@ def test_judge_checks_through_a_real_worker(world: World, worker: Any) -> None:
 def reconcile_tick(world: World, bot: Bot) -> tuple[list[str], list[Any]]:
     """One beat tick for the repository; its follow-ups run at once, their webhooks are lost."""
     start = len(world.fake.requests)
-    done = rollout_jobs.reconcile_repo(world.forge, REPO, enqueue=bot.run, workdir=bot.workdir)
+    done = bot.follow(rollout.reconcile_repo(world.forge, REPO, JobConfig(workdir=bot.workdir)))
     bot.seen = len(world.fake.emitted)
     return done, world.fake.requests[start:]
 
@@ -274,7 +279,7 @@ def test_idle_ticks_cost_304s_and_a_change_between_ticks_is_acted_on_once(world:
 
 def test_beat_task_reconciles_the_remembered_repositories_through_a_real_worker(world: World, worker: Any) -> None:
     from workers.celery_app import settings_of
-    from workers.rollout_tasks import remember_repo
+    from workers.known_repos import remember_repo
 
     pull = world.open_bot_pull("core")
     world.check(pull.head_sha, "failure")  # its webhook never arrived

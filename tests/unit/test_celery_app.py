@@ -17,10 +17,16 @@ import pytest
 import redis
 from celery import Celery
 
-from bot.handlers import EVENTS_QUEUE, MIGRATE_CATEGORY, MIGRATIONS_QUEUE, RECONCILE_CAMPAIGNS, START_CAMPAIGN
 from bot.settings import Settings
 from tests.redis_db import key_prefix, private_url
 from workers.celery_app import VISIBILITY_TIMEOUT_S, make_celery, settings_of
+from workers.contract import (
+    EVENTS_QUEUE,
+    MIGRATE_CATEGORY,
+    MIGRATIONS_QUEUE,
+    RECONCILE_CAMPAIGNS,
+    START_CAMPAIGN,
+)
 
 ROOT = Path(__file__).parents[2]
 BROKER_URL = private_url(14)

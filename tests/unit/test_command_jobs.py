@@ -11,15 +11,17 @@ from celery import Celery
 from github import Auth, Github
 
 from bot import markers
-from bot.handlers import JUDGE_CHECKS, MIGRATE_CATEGORY, RUN_COMMAND, START_CAMPAIGN
 from bot.settings import Settings
 from tests.fake_github import bare
 from tests.fake_github.fixtures import NO_THROTTLE
 from tests.fake_github.server import FakeGitHub
 from tests.fake_github.state import Pull
 from tests.rollout_world import CAMPAIGN_PATH, REPO, World, make_world
-from workers import command_jobs, tasks
+from workers import tasks
 from workers.celery_app import make_celery, settings_of
+from workers.contract import JUDGE_CHECKS, MIGRATE_CATEGORY, RUN_COMMAND, START_CAMPAIGN
+from workers.jobs import JobConfig
+from workers.jobs import commands as command_jobs
 from workers.locks import ThreadRepoLock
 
 ALICE = "alice"
@@ -48,8 +50,8 @@ def say(alice: Github, pull: Pull, text: str) -> int:
 
 
 def run(world: World, pull: Pull, comment_id: int, *verbs: str, author: str = ALICE) -> list[str]:
-    return command_jobs.run_command(world.forge, REPO, pull.number, comment_id, author, list(verbs),
-                                    enqueue=world.enqueue, campaign_glob=".github/migrations/*.yml")
+    return world.follow(command_jobs.run_command(world.forge, REPO, pull.number, comment_id, author, list(verbs),
+                                                 JobConfig(campaign_glob=".github/migrations/*.yml")))
 
 
 def bot_comments(world: World, pull: Pull) -> list[str]:
@@ -188,7 +190,7 @@ def test_a_merged_pull_is_left_alone(world: World, alice: Github) -> None:
 
 @pytest.fixture
 def eager(tmp_path: Path) -> Celery:
-    import workers.command_tasks  # noqa: F401 - registers RUN_COMMAND on every app
+    import workers.tasks  # noqa: F401 - registers RUN_COMMAND on every app
 
     settings = Settings(eager=True, redis_url="memory://", workdir=str(tmp_path))
     celery = make_celery(settings)

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.commands import MAX_COMMANDS, MAX_TEXT, Command, Verb, help_text, parse_commands, render_command
+from bot.commands import MAX_COMMANDS, MAX_TEXT, Command, parse_commands
+from workers.contract import Verb, help_text
 
 BOT = "migration-bot"
 
@@ -85,6 +86,11 @@ def test_never_raises(text: str, bot_name: str) -> None:
     commands = parse_commands(text, bot_name)
     assert len(commands) <= MAX_COMMANDS
     assert all(isinstance(c.verb, Verb) and len(c.text) <= MAX_TEXT for c in commands)
+
+
+def render_command(command: Command, bot_name: str) -> str:
+    """The canonical line for `command` (parse_commands gives it back)."""
+    return " ".join(("@" + bot_name, command.verb.value, *command.args))
 
 
 _WORD = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1,

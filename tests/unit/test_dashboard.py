@@ -77,7 +77,7 @@ def test_headlines_and_issue_state() -> None:
     assert done.body.startswith(FINISHED_LINE) and done.state == "closed"
     assert "| empty |" in _row(done.body, "api")
     assert done.title == "Migration dashboard: Mig <all>"
-    assert markers.parse_dashboard_marker(done.body) == "mig"
+    assert markers.dashboard_marker("mig") in done.body
     assert markers.parse_marker(done.body) is None  # never taken for a PR marker
 
 

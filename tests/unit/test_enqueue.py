@@ -25,10 +25,10 @@ from celery import Celery
 from kombu.exceptions import OperationalError
 
 from bot.enqueue import Publisher, publisher_for
-from bot.handlers import EVENTS_QUEUE, START_CAMPAIGN, Job
 from bot.settings import Settings
 from tests.redis_db import key_prefix, private_url
 from workers.celery_app import make_celery
+from workers.contract import EVENTS_QUEUE, START_CAMPAIGN, Job
 
 ROOT = Path(__file__).parents[2]
 BROKER_URL = private_url(14)

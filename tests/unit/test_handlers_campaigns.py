@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from bot.campaign.globs import glob_matches
-from bot.handlers import EVENTS_QUEUE, START_CAMPAIGN, Job
 from bot.handlers.campaigns import changed_campaign_files, push
 from bot.settings import Settings
+from workers.contract import EVENTS_QUEUE, START_CAMPAIGN, Job
 
 RECORDED = Path(__file__).parents[1] / "payloads" / "push.json"
 SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from bot.handlers import EVENTS_QUEUE, JUDGE_CHECKS, Job
 from bot.handlers.checks import ROUTES
 from bot.settings import Settings
+from workers.contract import EVENTS_QUEUE, JUDGE_CHECKS, Job
 
 SHA = "e" * 40
 BOT_BRANCH = "migration-bot/mig/core"

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from bot import markers
-from bot.handlers import EVENTS_QUEUE, RUN_COMMAND, Job
 from bot.handlers.comments import ROUTES
 from bot.routes import merge_tables
 from bot.settings import Settings
 from tests.payloads.build import build
+from workers.contract import EVENTS_QUEUE, RUN_COMMAND, Job
 
 SETTINGS = Settings()
 BOT_LABELS = [{"name": markers.LABEL_BOT}, {"name": markers.campaign_label("mig")}]

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from bot.handlers import EVENTS_QUEUE, JUDGE_CHECKS, PULL_CLOSED, Job
 from bot.handlers.pulls import ROUTES
 from bot.settings import Settings
+from workers.contract import EVENTS_QUEUE, JUDGE_CHECKS, PULL_CLOSED, Job
 
 SHA = "f" * 40
 BOT_BRANCH = "migration-bot/mig/core"

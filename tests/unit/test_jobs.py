@@ -12,9 +12,9 @@ from bot import gitops, markers
 from bot.demo.sample import generate_sample_repo
 from bot.forge.base import Permanent
 from bot.forge.local import LocalForge
-from bot.handlers import MIGRATE_CATEGORY
-from workers import jobs
-from workers.locks import ThreadRepoLock
+from workers.contract import MIGRATE_CATEGORY
+from workers.jobs import JobConfig, Outcome
+from workers.jobs import migrate as jobs
 
 REPO = "demo/sample"
 CAMPAIGN_PATH = ".github/migrations/execution-engine-ssot.yml"
@@ -61,37 +61,37 @@ def sample(tmp_path: Path, sample_template: Path) -> tuple[LocalForge, str]:
 
 
 def _migrate(forge: LocalForge, sha: str, tmp_path: Path) -> jobs.MigrationResult:
-    return jobs.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, CATEGORY, workdir=tmp_path,
-                                 lock=ThreadRepoLock())
+    return jobs.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, CATEGORY, JobConfig(workdir=tmp_path))
+
+
+def _queued(outcome: Outcome[list[str]]) -> list[tuple[str, dict]]:
+    return [(job.task, dict(job.kwargs)) for job in outcome.follow_ups]
 
 
 def test_start_campaign_enqueues_the_first_category_only_once(sample: tuple[LocalForge, str],
                                                               tmp_path: Path) -> None:
     forge, sha = sample
-    queued: list[tuple[str, dict]] = []
-    started = jobs.start_campaign(forge, REPO, sha, None, enqueue=lambda n, k: queued.append((n, dict(k))),
-                                  workdir=tmp_path)
-    assert started == [CATEGORY]
-    assert queued == [(MIGRATE_CATEGORY, {"repo": REPO, "sha": sha, "campaign_path": CAMPAIGN_PATH,
+    outcome = jobs.start_campaign(forge, REPO, sha, None, JobConfig(workdir=tmp_path))
+    assert outcome.result == [CATEGORY]
+    assert _queued(outcome) == [(MIGRATE_CATEGORY, {"repo": REPO, "sha": sha, "campaign_path": CAMPAIGN_PATH,
                                           "category": CATEGORY})]
     _migrate(forge, sha, tmp_path)
-    assert jobs.start_campaign(forge, REPO, sha, CAMPAIGN_PATH, enqueue=lambda n, k: queued.append((n, k)),
-                               workdir=tmp_path) == []  # its PR is open: sequential waits
+    again = jobs.start_campaign(forge, REPO, sha, CAMPAIGN_PATH, JobConfig(workdir=tmp_path))
+    assert again.result == [] and again.follow_ups == ()  # its PR is open: sequential waits
     assert [p.name for p in tmp_path.iterdir()] == ["forge"]  # every temporary clone is gone
 
 
 def test_a_start_named_by_branch_hands_on_the_commit_it_read(sample: tuple[LocalForge, str],
                                                             tmp_path: Path) -> None:
     forge, sha = sample
-    queued: list[tuple[str, dict]] = []
-    jobs.start_campaign(forge, REPO, forge.repo(REPO).default_branch, CAMPAIGN_PATH,
-                        enqueue=lambda n, k: queued.append((n, dict(k))), workdir=tmp_path)
-    assert [kwargs["sha"] for _, kwargs in queued] == [sha]  # the PR marker's base_sha must be a commit
+    outcome = jobs.start_campaign(forge, REPO, forge.repo(REPO).default_branch, CAMPAIGN_PATH,
+                                  JobConfig(workdir=tmp_path))
+    assert [kwargs["sha"] for _, kwargs in _queued(outcome)] == [sha]  # the PR marker's base_sha must be a commit
 
 
 def test_parallel_rollout_starts_up_to_max_open(tmp_path: Path, sample_template: Path) -> None:
     forge, sha = _repository(tmp_path / "forge", sample_template, _campaign_text("{order: parallel, max_open: 3}"))
-    started = jobs.start_campaign(forge, REPO, sha, CAMPAIGN_PATH, enqueue=lambda n, k: None, workdir=tmp_path)
+    started = jobs.start_campaign(forge, REPO, sha, CAMPAIGN_PATH, JobConfig(workdir=tmp_path)).result
     assert started == ["mission-critical", "integration", "e2e"]
 
 
@@ -150,11 +150,11 @@ def test_nothing_to_change_opens_nothing(sample: tuple[LocalForge, str], tmp_pat
 def test_a_broken_campaign_is_permanent_with_its_line(tmp_path: Path, sample_template: Path) -> None:
     forge, sha = _repository(tmp_path / "forge", sample_template, _campaign_text().replace("move:", "moove:"))
     with pytest.raises(Permanent, match=re.escape(CAMPAIGN_PATH) + r":\d+"):
-        jobs.start_campaign(forge, REPO, sha, CAMPAIGN_PATH, enqueue=lambda n, k: None, workdir=tmp_path)
+        jobs.start_campaign(forge, REPO, sha, CAMPAIGN_PATH, JobConfig(workdir=tmp_path))
 
 
 
 def test_an_unknown_category_is_permanent(sample: tuple[LocalForge, str], tmp_path: Path) -> None:
     forge, sha = sample
     with pytest.raises(Permanent, match="no category"):
-        jobs.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, "nope", workdir=tmp_path, lock=ThreadRepoLock())
+        jobs.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, "nope", JobConfig(workdir=tmp_path))

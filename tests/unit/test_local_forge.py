@@ -88,5 +88,3 @@ def test_merge_checks_the_head_and_really_merges(forge: LocalForge) -> None:
     after = forge.get_pull(REPO, 1)
     assert after.merged and after.state == "closed" and after.merge_commit_sha == merged
     assert forge.checks(REPO, merged) == [] and forge.required_checks(REPO, "main") is None
-    forge.delete_branch(REPO, BRANCH)
-    assert gitops.run_git(["branch", "--list", BRANCH], cwd=forge.root / REPO) == ""

@@ -13,10 +13,10 @@ import redis
 from flask.testing import FlaskClient
 
 from bot.app import create_app
-from bot.handlers import EVENTS_QUEUE, MIGRATIONS_QUEUE, START_CAMPAIGN
 from bot.settings import Settings
 from tests.redis_db import key_prefix, private_url
 from workers.celery_app import make_celery
+from workers.contract import EVENTS_QUEUE, MIGRATIONS_QUEUE, START_CAMPAIGN
 
 URL = private_url(11)
 

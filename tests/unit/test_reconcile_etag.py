@@ -14,8 +14,8 @@ from tests.fake_github.fixtures import APP_ID, PAT, AppKey
 from tests.fake_github.server import FakeGitHub, RequestRecord
 from tests.redis_db import private_url
 from tests.rollout_world import REPO, World, make_world
-from workers import rollout_jobs
-from workers.rollout_tasks import KNOWN_REPOS_KEY, remember_repo, repos_to_reconcile
+from workers.jobs import rollout
+from workers.known_repos import KNOWN_REPOS_KEY, remember_repo, repos_to_reconcile
 
 PULLS = "GET /repos/{owner}/{repo}/pulls"
 RUNS = "GET /repos/{owner}/{repo}/commits/{ref}/check-runs"
@@ -28,7 +28,7 @@ def since(fake: FakeGitHub, start: int, operation: str | None = None) -> list[Re
 
 def tick(world: World) -> tuple[list[str], list[RequestRecord]]:
     start = len(world.fake.requests)
-    done = rollout_jobs.reconcile_repo(world.forge, REPO, enqueue=world.enqueue)
+    done = world.follow(rollout.reconcile_repo(world.forge, REPO))
     return done, since(world.fake, start)
 
 
@@ -78,10 +78,10 @@ def test_next_link(link: str | None, expected: str | None) -> None:
 def test_a_repeated_list_is_answered_304_and_served_from_the_cache(fake_github: FakeGitHub) -> None:
     world = make_world(fake_github)
     world.open_bot_pull("core")
-    first = world.forge.list_pulls(REPO, rollout_jobs.BOT_PREFIX)
+    first = world.forge.list_pulls(REPO, rollout.BOT_PREFIX)
     generation = world.forge.read_generation(REPO)
     start = len(fake_github.requests)
-    assert world.forge.list_pulls(REPO, rollout_jobs.BOT_PREFIX) == first
+    assert world.forge.list_pulls(REPO, rollout.BOT_PREFIX) == first
     assert [r.status for r in since(fake_github, start, PULLS)] == [304]
     assert world.forge.read_generation(REPO) == generation
 

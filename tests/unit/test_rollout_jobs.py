@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from bot import gitops, markers
-from bot.handlers import MIGRATE_CATEGORY, START_CAMPAIGN
 from tests.fake_github import bare
 from tests.fake_github.server import FakeGitHub
 from tests.rollout_world import CAMPAIGN_PATH, REPO, World, make_world
-from workers import rollout_jobs
+from workers.contract import MIGRATE_CATEGORY, START_CAMPAIGN
+from workers.jobs import JobConfig
+from workers.jobs import rollout as rollout_jobs
 
 CLOSE = "PATCH /repos/{owner}/{repo}/pulls/{pull_number}"
 MERGE = "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge"
@@ -19,7 +20,7 @@ COMMENT = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
 
 
 def judge(world: World, sha: str) -> list[str]:
-    return rollout_jobs.judge_checks(world.forge, REPO, sha, enqueue=world.enqueue)
+    return rollout_jobs.judge_checks(world.forge, REPO, sha)
 
 
 def test_failing_required_check_closes_with_table_and_label(fake_github: FakeGitHub) -> None:
@@ -66,8 +67,9 @@ def test_passing_with_automerge_merges_then_next_category_starts(fake_github: Fa
     assert merged.merged and merged.merge_commit_sha == world.main()
     assert bare.read_blob(world.bare, "main", "core/mod.py") == b"import new.mod\n"
 
-    due = rollout_jobs.pull_closed(world.forge, REPO, 1, enqueue=world.enqueue)
-    assert due == world.enqueued == [(START_CAMPAIGN, {"repo": REPO, "sha": world.main(), "path": CAMPAIGN_PATH})]
+    due = world.follow(rollout_jobs.pull_closed(world.forge, REPO, 1))
+    assert due == [START_CAMPAIGN]
+    assert world.enqueued == [(START_CAMPAIGN, {"repo": REPO, "sha": world.main(), "path": CAMPAIGN_PATH})]
 
 
 def test_passing_without_automerge_only_labels_green(fake_github: FakeGitHub) -> None:
@@ -127,7 +129,7 @@ def test_main_breaking_after_merge_opens_a_real_revert_and_pauses(fake_github: F
     workdir = tmp_path / "work"
     workdir.mkdir()
 
-    done = rollout_jobs.judge_checks(world.forge, REPO, merge_sha, enqueue=world.enqueue, workdir=workdir)
+    done = rollout_jobs.judge_checks(world.forge, REPO, merge_sha, JobConfig(workdir=workdir))
     assert done == ["openrevert #1"]
     revert_branch = markers.revert_branch_name("mig", "core")
     revert = next(p for p in fake_github.pulls(REPO) if p.head == revert_branch)
@@ -141,9 +143,9 @@ def test_main_breaking_after_merge_opens_a_real_revert_and_pauses(fake_github: F
     assert list(workdir.iterdir()) == []  # the clone is gone
 
     # paused: the next category's green PR does not merge, and the same event again opens nothing new
-    assert rollout_jobs.judge_checks(world.forge, REPO, merge_sha, enqueue=world.enqueue) == ["openrevert #1"]
+    assert rollout_jobs.judge_checks(world.forge, REPO, merge_sha) == ["openrevert #1"]
     assert sum(p.head == revert_branch for p in fake_github.pulls(REPO)) == 1
-    assert rollout_jobs.pull_closed(world.forge, REPO, 1, enqueue=world.enqueue) == []
+    assert world.follow(rollout_jobs.pull_closed(world.forge, REPO, 1)) == []
     nxt = world.open_bot_pull("api")
     world.check(nxt.head_sha, "success")
     assert judge(world, nxt.head_sha) == [f"addlabels #{nxt.number}"]
@@ -168,10 +170,10 @@ def test_reconcile_makes_up_for_dropped_webhooks(fake_github: FakeGitHub) -> Non
     world = make_world(fake_github, automerge=True)
     failing = world.open_bot_pull("core")
     world.check(failing.head_sha, "failure")
-    done = rollout_jobs.reconcile_repo(world.forge, REPO, enqueue=world.enqueue)
+    done = world.follow(rollout_jobs.reconcile_repo(world.forge, REPO))
     assert done == ["comment #1", "addlabels #1", "close #1"]
     assert world.enqueued == []  # sequential: a failed category waits for a human
-    assert rollout_jobs.reconcile_repo(world.forge, REPO, enqueue=world.enqueue) == []
+    assert world.follow(rollout_jobs.reconcile_repo(world.forge, REPO)) == []
 
 
 def test_reconcile_starts_the_next_category_after_a_missed_merge_event(fake_github: FakeGitHub) -> None:
@@ -180,7 +182,7 @@ def test_reconcile_starts_the_next_category_after_a_missed_merge_event(fake_gith
     world.check(pull.head_sha, "success")
     judge(world, pull.head_sha)  # merged; the pull_request.closed delivery is lost
     world.check(world.main(), "success")
-    done = rollout_jobs.reconcile_repo(world.forge, REPO, enqueue=world.enqueue)
+    done = world.follow(rollout_jobs.reconcile_repo(world.forge, REPO))
     assert done == ["start mig"]
     assert world.enqueued == [(START_CAMPAIGN, {"repo": REPO, "sha": "main", "path": CAMPAIGN_PATH})]
 
@@ -193,7 +195,7 @@ def test_merge_regenerates_other_open_pulls_on_the_new_base(fake_github: FakeGit
     world.check(first.head_sha, "success")
     judge(world, first.head_sha)
     merge_sha = world.pull(1).merge_commit_sha
-    rollout_jobs.pull_closed(world.forge, REPO, 1, enqueue=world.enqueue)
+    world.follow(rollout_jobs.pull_closed(world.forge, REPO, 1))
     assert world.enqueued == [
         (MIGRATE_CATEGORY, {"repo": REPO, "sha": merge_sha, "campaign_path": CAMPAIGN_PATH, "category": "api"}),
         (START_CAMPAIGN, {"repo": REPO, "sha": merge_sha, "path": CAMPAIGN_PATH}),

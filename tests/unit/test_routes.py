@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot import routes
-from bot.handlers import START_CAMPAIGN, Job
 from bot.settings import Settings
+from workers.contract import START_CAMPAIGN, Job
 
 SETTINGS = Settings(webhook_secret="s")
 PUSH = {

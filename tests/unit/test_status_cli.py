@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -12,8 +11,7 @@ from bot import gitops, markers
 from bot.cli import EXIT_OK, EXIT_REPO, main
 from bot.forge.local import LocalForge
 from tests.rollout_world import CAMPAIGN_PATH, campaign_text
-from workers import jobs
-from workers.locks import ThreadRepoLock
+from workers.jobs import JobConfig, migrate
 
 REPO = "octo/app"
 SOURCE = "from old.mod import Engine\n\nEngine()\n"
@@ -29,12 +27,9 @@ def forge(tmp_path: Path) -> LocalForge:
         (repo / path).write_text(text)
     sha = gitops.init_repository(repo)
     forge = LocalForge(tmp_path)
-    started: list[tuple[str, Any]] = []
-    jobs.start_campaign(forge, REPO, sha, CAMPAIGN_PATH, enqueue=lambda task, kw: started.append((task, kw)),
-                        workdir=tmp_path)
-    for _, kwargs in started:
-        jobs.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, kwargs["category"], workdir=tmp_path,
-                              lock=ThreadRepoLock())
+    config = JobConfig(workdir=tmp_path)
+    for job in migrate.start_campaign(forge, REPO, sha, CAMPAIGN_PATH, config).follow_ups:
+        migrate.migrate_category(forge, REPO, sha, CAMPAIGN_PATH, job.kwargs["category"], config)
     return forge
 
 
@@ -76,7 +71,7 @@ def test_unknown_campaign_is_a_repository_error(forge: LocalForge, capsys: pytes
 
 
 def test_dashboard_job_is_idempotent_on_the_local_forge(forge: LocalForge) -> None:
-    from workers.dashboard_jobs import update_dashboard
+    from workers.jobs.dashboard import update_dashboard
 
     folder = forge.root / ".migration-bot/issues" / REPO
     before = (folder / "1.json").read_text()

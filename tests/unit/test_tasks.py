@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,10 +13,11 @@ from celery import Celery
 from bot import gitops
 from bot.forge.base import Permanent, RepoInfo, Retryable
 from bot.forge.local import LocalForge
-from bot.handlers import MIGRATE_CATEGORY, START_CAMPAIGN
 from bot.settings import Settings
 from workers import tasks
 from workers.celery_app import make_celery, settings_of
+from workers.contract import MIGRATE_CATEGORY, START_CAMPAIGN, Job
+from workers.jobs import JobConfig, Outcome
 from workers.locks import ThreadRepoLock
 
 REPO = "acme/app"
@@ -91,3 +94,41 @@ def test_unexpected_error_is_logged_and_marked_failed(app: Celery, tmp_path: Pat
     assert SECRET not in str(result.result) and "RuntimeError" in str(result.result)
     [record] = [r for r in caplog.records if r.getMessage() == "task failed"]
     assert record.exc_info is not None and getattr(record, "repo", None) == REPO
+
+
+class RecordingLock:
+    """A RepoLock that writes down when it is taken and released."""
+
+    def __init__(self, events: list[object]) -> None:
+        self.events = events
+
+    @contextlib.contextmanager
+    def hold(self, repo: str) -> Iterator[None]:
+        self.events.append(f"take {repo}")
+        try:
+            yield
+        finally:
+            self.events.append(f"release {repo}")
+
+
+def test_follow_ups_are_sent_once_the_lock_is_released(app: Celery, tmp_path: Path) -> None:
+    events: list[object] = []
+    app.conf.task_always_eager = True
+
+    @app.task(name="test.follow", shared=False)
+    def follow(repo: str, installation_id: int | None) -> None:
+        events.append(("follow", repo, installation_id))
+
+    @app.task(name="test.job", bind=True, base=tasks.RepoTask, shared=False)
+    def job(self: tasks.RepoTask, repo: str, installation_id: int | None) -> str:
+        def work(forge: object, config: JobConfig) -> Outcome[str]:
+            events.append(("job", config.workdir))
+            return Outcome("done", (Job("test.follow", {"repo": repo}),))
+
+        return self.run_job(repo, installation_id, work, {}, lock=repo)
+
+    runtime = tasks.Runtime(settings_of(app), lambda installation_id: LocalForge(tmp_path), RecordingLock(events))
+    with tasks.using(runtime):
+        result = app.tasks["test.job"].apply(kwargs={"repo": REPO, "installation_id": 7})
+    assert result.get() == "done"
+    assert events == [f"take {REPO}", ("job", str(tmp_path)), f"release {REPO}", ("follow", REPO, 7)]

@@ -21,12 +21,12 @@ from celery import Celery
 from flask.testing import FlaskClient
 
 from bot.app import create_app
-from bot.handlers import START_CAMPAIGN
 from bot.settings import Settings
 from bot.signature import sign
 from bot.webhooks import DELIVERY_KEY
 from tests.redis_db import private_url
 from workers.celery_app import make_celery
+from workers.contract import START_CAMPAIGN
 
 SECRET = "test-webhook-secret"
 DEDUPE_URL = private_url(13)

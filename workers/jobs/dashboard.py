@@ -17,6 +17,7 @@ from bot.forge.base import Forge, IssueInfo
 from bot.rollout.dashboard import parse_data, render_dashboard
 from bot.rollout.state import campaign_state
 from workers.change import load_campaign_text
+from workers.jobs import CampaignFile
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,8 @@ def _write(forge: Forge, repo: str, existing: IssueInfo | None, title: str, body
     return forge.edit_issue(repo, existing.number, **changes), "edited"
 
 
-def update_dashboards(forge: Forge, repo: str, campaigns: Mapping[str, tuple[str, Campaign] | None]) -> None:
-    """Every campaign already read by a rollout job (id -> (path, campaign) or None when unreadable)."""
-    for found in campaigns.values():
-        if found is not None:
-            update_campaign_dashboard(forge, repo, found[1])
+def update_dashboards(forge: Forge, repo: str, campaigns: Mapping[str, CampaignFile | None]) -> None:
+    """Every campaign already read by a rollout job (id -> its file, or None when unreadable)."""
+    for file in campaigns.values():
+        if file is not None:
+            update_campaign_dashboard(forge, repo, file.campaign)

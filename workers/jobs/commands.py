@@ -4,7 +4,7 @@ Every effect is find-or-create, so a comment delivered twice (or a retried task)
 labels are added only when missing, a close or reopen happens only from the other state, the bot's
 replies are one comment per concern edited in place, and GitHub keeps one reaction per user and content.
 The work that pushes or merges is not done here: `merge` records the request (a label) and asks the
-judge, which merges a green PR with the head it judged; `rebase`/`retry` enqueue the category's
+judge, which merges a green PR with the head it judged; `rebase`/`retry` ask for the category's
 migration, which regenerates the branch on the new base and refuses to push over a human's commit.
 
 Behaviour on closed PRs follows Dependabot: `rebase` on a closed PR does nothing and points at `retry`
@@ -20,11 +20,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot import gitops, markers
-from bot.commands import Verb, help_text
 from bot.forge.base import Forge, PullInfo, Retryable
-from bot.handlers import JUDGE_CHECKS, MIGRATE_CATEGORY, START_CAMPAIGN
-from workers.jobs import Enqueue
-from workers.rollout_jobs import DEFAULT_CAMPAIGN_GLOB, Context, make_context
+from workers.contract import JUDGE_CHECKS, MIGRATE_CATEGORY, START_CAMPAIGN, Job, Verb, help_text
+from workers.jobs import DEFAULTS, JobConfig, Outcome, follow_up
+from workers.jobs.rollout import Context, make_context
 
 log = logging.getLogger(__name__)
 
@@ -55,27 +54,30 @@ FAILED_TEXT = "The bot could not run the command:\n\n```\n{reason}\n```"
 
 
 @dataclass
-class _Run:
+class CommandComment:
     """One command comment being carried out; `notes` become the one reply comment at the end."""
 
     forge: Forge
     repo: str
     number: int
-    enqueue: Enqueue
-    bot_name: str
-    campaign_glob: str
+    config: JobConfig
     done: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    follow_ups: list[Job] = field(default_factory=list)
     _context: Context | None = None
+
+    @property
+    def bot_name(self) -> str:
+        return self.config.bot_name
 
     def context(self) -> Context:
         if self._context is None:
-            self._context = make_context(self.forge, self.repo, campaign_glob=self.campaign_glob)
+            self._context = make_context(self.forge, self.repo, self.config)
         return self._context
 
     def campaign_path(self, campaign_id: str) -> str | None:
-        found = self.context().campaign(campaign_id)
-        return found[0] if found else None
+        file = self.context().campaign(campaign_id)
+        return file.path if file else None
 
     def default_head(self) -> str:
         """The default branch's head sha now (the new base a regenerated branch is built on)."""
@@ -102,13 +104,13 @@ def _verbs(commands: Sequence[str]) -> list[Verb]:
     return list(dict.fromkeys(Verb(c) if c in known else Verb.UNKNOWN for c in commands))
 
 
-def run_command(forge: Forge, repo: str, number: int, comment_id: int, author: str, commands: Sequence[str], *,
-                enqueue: Enqueue, bot_name: str = "migration-bot",
-                campaign_glob: str = DEFAULT_CAMPAIGN_GLOB) -> list[str]:
+def run_command(forge: Forge, repo: str, number: int, comment_id: int, author: str, commands: Sequence[str],
+                config: JobConfig = DEFAULTS) -> Outcome[list[str]]:
     """Carries out `commands` (verb strings) from `author`'s comment `comment_id` on PR `number`.
 
     Without write access: a -1 reaction and one reply saying so, nothing else. Otherwise a +1 (or
-    `confused` when no verb was understood), then each verb in order. Returns what was done, for logs.
+    `confused` when no verb was understood), then each verb in order. The result is what was done, for
+    logs; the follow-ups are the judge or migration runs the verbs asked for.
     """
     verbs = _verbs(commands)
     if forge.permission(repo, author) not in WRITE_PERMISSIONS:
@@ -116,19 +118,19 @@ def run_command(forge: Forge, repo: str, number: int, comment_id: int, author: s
         text = DENIED_TEXT.format(author=author, verbs="`, `".join(v.value for v in verbs))
         forge.upsert_comment(repo, number, markers.comment_marker(DENIED_CONCERN), text)
         log.info("command denied", extra={"repo": repo, "pull": number, "author": author})
-        return ["denied"]
+        return Outcome(["denied"])
     understood = any(v is not Verb.UNKNOWN for v in verbs)
     forge.add_reaction(repo, comment_id, ACCEPTED_REACTION if understood else CONFUSED_REACTION)
-    run = _Run(forge, repo, number, enqueue, bot_name, campaign_glob)
+    run = CommandComment(forge, repo, number, config)
     for verb in verbs:
-        _one(run, verb)
+        _carry_out(run, verb)
     if run.notes:
         forge.upsert_comment(repo, number, markers.comment_marker(REPLY_CONCERN), "\n\n".join(run.notes))
     log.info("commands run", extra={"repo": repo, "pull": number, "author": author, "done": run.done})
-    return run.done
+    return Outcome(run.done, tuple(run.follow_ups))
 
 
-def _one(run: _Run, verb: Verb) -> None:
+def _carry_out(run: CommandComment, verb: Verb) -> None:
     if verb in (Verb.HELP, Verb.UNKNOWN):
         _help(run, verb)
         return
@@ -143,7 +145,7 @@ def _one(run: _Run, verb: Verb) -> None:
     _ACTIONS[verb](run, pull, marker)
 
 
-def _help(run: _Run, verb: Verb) -> None:
+def _help(run: CommandComment, verb: Verb) -> None:
     text = HELP_TEXT.format(verbs=help_text(run.bot_name))
     if verb is Verb.UNKNOWN:
         text = UNKNOWN_TEXT + text
@@ -151,7 +153,7 @@ def _help(run: _Run, verb: Verb) -> None:
     run.done.append(verb.value)
 
 
-def _merge(run: _Run, pull: PullInfo, marker: markers.PullMarker) -> None:
+def _merge(run: CommandComment, pull: PullInfo, marker: markers.PullMarker) -> None:
     """Records the request; the judge merges once the required checks pass on the head it judged."""
     if pull.merged:
         run.notes.append(MERGED_TEXT.format(verb=Verb.MERGE.value))
@@ -160,17 +162,17 @@ def _merge(run: _Run, pull: PullInfo, marker: markers.PullMarker) -> None:
         run.notes.append(CLOSED_MERGE_TEXT.format(bot=run.bot_name))
         return
     run.forge.add_labels(run.repo, pull.number, [markers.LABEL_MERGE_REQUESTED])
-    run.enqueue(JUDGE_CHECKS, {"repo": run.repo, "sha": pull.head_sha})
+    run.follow_ups.append(follow_up(JUDGE_CHECKS, repo=run.repo, sha=pull.head_sha))
     run.done.append("merge-requested")
 
 
-def _cancel_merge(run: _Run, pull: PullInfo, marker: markers.PullMarker) -> None:
+def _cancel_merge(run: CommandComment, pull: PullInfo, marker: markers.PullMarker) -> None:
     if markers.LABEL_MERGE_REQUESTED in pull.labels:
         run.forge.remove_label(run.repo, pull.number, markers.LABEL_MERGE_REQUESTED)
     run.done.append("merge-cancelled")
 
 
-def _regenerate(run: _Run, pull: PullInfo, marker: markers.PullMarker, verb: Verb) -> None:
+def _regenerate(run: CommandComment, pull: PullInfo, marker: markers.PullMarker, verb: Verb) -> None:
     """MIGRATE_CATEGORY at the default branch's head; `retry` first reopens a closed, unmerged PR."""
     if pull.merged:
         run.notes.append(MERGED_TEXT.format(verb=verb.value))
@@ -188,12 +190,12 @@ def _regenerate(run: _Run, pull: PullInfo, marker: markers.PullMarker, verb: Ver
             run.forge.remove_label(run.repo, pull.number, markers.LABEL_SKIPPED)
         run.forge.edit_pull(run.repo, pull.number, state="open")
         run.done.append("reopen")
-    run.enqueue(MIGRATE_CATEGORY, {"repo": run.repo, "sha": head, "campaign_path": path,
-                                   "category": marker.category})
+    run.follow_ups.append(follow_up(MIGRATE_CATEGORY, repo=run.repo, sha=head, campaign_path=path,
+                                    category=marker.category))
     run.done.append(verb.value)
 
 
-def _skip(run: _Run, pull: PullInfo, marker: markers.PullMarker) -> None:
+def _skip(run: CommandComment, pull: PullInfo, marker: markers.PullMarker) -> None:
     """Label first, then close: a run stopped between the two is finished by the next, and a closed PR
     without the label would count as failed and block a sequential rollout."""
     if pull.merged:
@@ -207,11 +209,11 @@ def _skip(run: _Run, pull: PullInfo, marker: markers.PullMarker) -> None:
     if pull.state == "open":
         run.forge.edit_pull(run.repo, pull.number, state="closed")
         run.done.append("close")
-    run.enqueue(START_CAMPAIGN, {"repo": run.repo, "sha": run.default_head(), "path": path})
+    run.follow_ups.append(follow_up(START_CAMPAIGN, repo=run.repo, sha=run.default_head(), path=path))
     run.done.append("skip")
 
 
-_ACTIONS: dict[Verb, Callable[[_Run, PullInfo, markers.PullMarker], None]] = {
+_ACTIONS: dict[Verb, Callable[[CommandComment, PullInfo, markers.PullMarker], None]] = {
     Verb.MERGE: _merge,
     Verb.CANCEL_MERGE: _cancel_merge,
     Verb.REBASE: lambda run, pull, marker: _regenerate(run, pull, marker, Verb.REBASE),
@@ -220,6 +222,6 @@ _ACTIONS: dict[Verb, Callable[[_Run, PullInfo, markers.PullMarker], None]] = {
 }
 
 
-def report_failure(forge: Forge, repo: str, number: int, reason: str) -> None:
+def comment_command_failure(forge: Forge, repo: str, number: int, reason: str) -> None:
     """Says a permanent failure (GitHub refused a reopen, say) in the command reply comment."""
     forge.upsert_comment(repo, number, markers.comment_marker(REPLY_CONCERN), FAILED_TEXT.format(reason=reason))

@@ -1,4 +1,4 @@
-"""The orchestration as plain functions over ids plus (forge, workdir, lock): start a campaign, migrate a category.
+"""Migration jobs: start a campaign (which categories are due), migrate one category into its PR.
 
 Every write is find-or-create on a deterministic key (branch name, PR marker, comment marker), and the
 effects come in an order any prefix of which can be re-run: compute -> push -> find-or-create PR ->
@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,23 +20,20 @@ from bot import gitops, markers
 from bot.campaign.globs import glob_matches
 from bot.engine.report import render_summary
 from bot.forge.base import Forge, Permanent, PullInfo, Retryable
-from bot.handlers import MIGRATE_CATEGORY
 from bot.rollout.state import campaign_state, categories_to_start
 from workers.change import CategoryChange, build_change, load_campaign_text, planned_files
-from workers.dashboard_jobs import update_campaign_dashboard, update_dashboard
-from workers.locks import RepoLock
+from workers.contract import MIGRATE_CATEGORY, Job
+from workers.jobs import DEFAULTS, JobConfig, Outcome, follow_up
+from workers.jobs.dashboard import update_campaign_dashboard, update_dashboard
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CAMPAIGN_GLOB = ".github/migrations/*.yml"
 HUMAN_COMMITS_CONCERN = "human-commits"
 HUMAN_COMMITS_COMMENT = (
     "The branch `{branch}` has commits the bot did not make ({shas}), so the bot did not push its "
     "regenerated change over them. Push or revert as you see fit; the bot will not touch this branch "
     "while they are there."
 )
-
-Enqueue = Callable[[str, Mapping[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -107,61 +105,56 @@ def campaign_paths(forge: Forge, repo: str, sha: str, path: str | None, glob: st
     return [p for p in forge.list_files(repo, directory, sha) if glob_matches(glob, p)]
 
 
-def start_campaign(forge: Forge, repo: str, sha: str, path: str | None, *, enqueue: Enqueue,
-                   workdir: str | Path | None = None, glob: str = DEFAULT_CAMPAIGN_GLOB) -> list[str]:
-    """Reads the campaign(s) at `sha` and enqueues MIGRATE_CATEGORY for each category the rollout allows now.
+def start_campaign(forge: Forge, repo: str, sha: str, path: str | None,
+                   config: JobConfig = DEFAULTS) -> Outcome[list[str]]:
+    """Reads the campaign(s) at `sha`; the categories the rollout allows now, each with a MIGRATE_CATEGORY.
 
-    Returns the categories enqueued. GitHub's PRs are the only state read, so a flushed Redis or a
-    repeated push enqueues nothing that is not due; a duplicate enqueue is harmless anyway.
+    GitHub's PRs are the only state read, so a flushed Redis or a repeated push asks for nothing that is
+    not due; a duplicate follow-up is harmless anyway.
     """
     info = forge.repo(repo)
     started: list[str] = []
-    for campaign_path in campaign_paths(forge, repo, sha, path, glob):
+    due_jobs: list[Job] = []
+    for campaign_path in campaign_paths(forge, repo, sha, path, config.campaign_glob):
         campaign = load_campaign_text(forge.read_file(repo, campaign_path, sha), campaign_path)
-        with _clone(forge, repo, info.clone_url, sha, workdir) as clone:
+        with fresh_clone(forge, repo, info.clone_url, sha, config.workdir) as clone:
             planned = planned_files(clone, campaign)
             head = gitops.head_sha(clone)  # `sha` may name a branch (a follow-up); markers need the commit
         pulls = forge.list_pulls(repo, markers.campaign_branch_prefix(campaign.id))
         due = categories_to_start(campaign, campaign_state(campaign, pulls, planned))
         log.info("campaign due", extra={"repo": repo, "campaign": campaign.id, "categories": due,
                                         "planned": planned})
-        for category in due:
-            enqueue(MIGRATE_CATEGORY, {"repo": repo, "sha": head, "campaign_path": campaign_path,
-                                       "category": category})
+        due_jobs += [follow_up(MIGRATE_CATEGORY, repo=repo, sha=head, campaign_path=campaign_path, category=category)
+                     for category in due]
         started += due
         if 0 in planned.values():  # only a clone knows a category is empty: the dashboard remembers it
             update_campaign_dashboard(forge, repo, campaign, planned=planned)
-    return started
+    return Outcome(started, tuple(due_jobs))
 
 
-class _clone:
+@contextmanager
+def fresh_clone(forge: Forge, repo: str, url: str, sha: str, workdir: str | Path | None) -> Iterator[Path]:
     """A fresh shallow clone at `sha` in a temporary folder, removed on exit whatever happens."""
-
-    def __init__(self, forge: Forge, repo: str, url: str, sha: str, workdir: str | Path | None) -> None:
-        self._args = (forge, repo, url, sha)
-        self._tmp = Path(tempfile.mkdtemp(prefix="migration-bot-", dir=workdir))
-
-    def __enter__(self) -> Path:
-        forge, repo, url, sha = self._args
+    tmp = Path(tempfile.mkdtemp(prefix="migration-bot-", dir=workdir))
+    try:
         try:
-            return gitops.clone(url, self._tmp / "repo", rev=sha, auth=gitops.GitAuth(forge.git_token(repo)))
+            clone = gitops.clone(url, tmp / "repo", rev=sha, auth=gitops.GitAuth(forge.git_token(repo)))
         except gitops.GitError as error:
-            shutil.rmtree(self._tmp, ignore_errors=True)
             raise Retryable(f"clone of {repo} failed: {error}") from None
+        yield clone
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
-    def __exit__(self, *exc: object) -> None:
-        shutil.rmtree(self._tmp, ignore_errors=True)
 
-
-def migrate_category(forge: Forge, repo: str, sha: str, campaign_path: str, category: str, *,
-                     workdir: str | Path | None, lock: RepoLock) -> MigrationResult:
-    """Builds the category's change at `sha` and opens (or updates) its PR, under the repository lock.
+def migrate_category(forge: Forge, repo: str, sha: str, campaign_path: str, category: str,
+                     config: JobConfig = DEFAULTS) -> MigrationResult:
+    """Builds the category's change at `sha` and opens (or updates) its PR; run under the repository lock.
 
     Never pushes over a commit the bot did not make, never opens a second PR for a branch, never
     pushes when the branch already holds the same content, and opens nothing when nothing changes.
     """
     info = forge.repo(repo)
-    with lock.hold(repo), _clone(forge, repo, info.clone_url, sha, workdir) as clone:
+    with fresh_clone(forge, repo, info.clone_url, sha, config.workdir) as clone:
         campaign = load_campaign_text(_read(clone, campaign_path), campaign_path)
         branch = markers.branch_name(campaign.id, category)
         change = build_change(clone, campaign, category, branch)
@@ -240,7 +233,8 @@ def _publish(forge: Forge, repo: str, base: str, sha: str, change: CategoryChang
 FAILURE_CONCERN = "failure"
 
 
-def report_failure(forge: Forge, repo: str, sha: str, campaign_path: str, category: str, reason: str) -> None:
+def comment_migration_failure(forge: Forge, repo: str, sha: str, campaign_path: str, category: str,
+                              reason: str) -> None:
     """Says a permanent failure on the category's PR, in one comment edited on repeats; silent without a PR."""
     try:
         campaign = load_campaign_text(forge.read_file(repo, campaign_path, sha), campaign_path)
