@@ -282,8 +282,10 @@ def scenario_kills(bench: Bench, trials: int) -> Row:
 
 
 def _site(operation: str, phase: str) -> str:
-    operation = operation.replace("/repos/{owner}/{repo}", "").replace("{pull_number}", "N")
+    operation = operation.replace("/repos/{owner}/{repo}", "").replace("{pull_number}", "N") or operation
     operation = operation.replace("{issue_number}", "N")
+    if operation.endswith(" "):
+        operation += "repo"
     if operation.endswith(" git"):
         return "git (clone/fetch/push), after"
     return f"{operation}, {phase}"

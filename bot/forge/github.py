@@ -20,7 +20,7 @@ from github.RequiredStatusChecks import RequiredStatusChecks
 
 from bot import markers
 from bot.forge.base import CheckResult, CommitInfo, IssueInfo, Permanent, PullInfo, RepoInfo
-from bot.forge.errors import translated
+from bot.forge.errors import rate_gate, translated
 from bot.forge.etag import EtagCache, conditional_get, conditional_pages
 
 if TYPE_CHECKING:
@@ -85,6 +85,8 @@ class GitHubForge:
         self._gh = Github(base_url=settings.api_url, auth=self._auth, retry=None, lazy=True,
                           seconds_between_requests=None, seconds_between_writes=None)
         self._etags = EtagCache()
+        self._gate = rate_gate(settings.api_url, "token" if installation_id is None or settings.app_id is None
+                               else f"installation:{installation_id}")
 
     def read_generation(self, full_name: str) -> int:
         """Grows whenever a conditional read of `full_name` brings an answer unlike the cached one; equal
@@ -114,11 +116,11 @@ class GitHubForge:
             repo = self._object(Repository, raw)
             return RepoInfo(repo.full_name, repo.default_branch, repo.clone_url)
 
-        with translated(f"read repository {full_name}"):
+        with translated(f"read repository {full_name}", self._gate):
             return self._get(full_name, f"/repos/{full_name}", None, parse)
 
     def git_token(self, full_name: str) -> str | None:
-        with translated("get an installation token"):
+        with translated("get an installation token", self._gate):
             return self._auth.token  # type: ignore[attr-defined]
 
     def _contents(self, full_name: str, path: str, ref: str, parse: Callable[[Any], T]) -> T:
@@ -130,7 +132,7 @@ class GitHubForge:
             return None if isinstance(raw, list) else self._object(ContentFile, raw).decoded_content.decode("utf-8")
 
         try:
-            with translated(f"read {path}"):
+            with translated(f"read {path}", self._gate):
                 return self._contents(full_name, path, ref, parse)
         except Permanent:
             return None
@@ -141,14 +143,14 @@ class GitHubForge:
             return sorted(item.path for item in items if item.type == "file")
 
         try:
-            with translated(f"list {directory}"):
+            with translated(f"list {directory}", self._gate):
                 return self._contents(full_name, directory, ref, parse)
         except Permanent:
             return []
 
     def find_pull(self, full_name: str, head_branch: str) -> PullInfo | None:
         owner = full_name.split("/")[0]
-        with translated(f"find the pull request of {head_branch}"):
+        with translated(f"find the pull request of {head_branch}", self._gate):
             pulls = self._repo(full_name).get_pulls(state="all", head=f"{owner}:{head_branch}",
                                                     sort="created", direction="desc")
             for pr in pulls:
@@ -161,30 +163,30 @@ class GitHubForge:
         def parse_page(raw: list[dict[str, Any]]) -> list[PullInfo]:
             return [_pull_info(self._object(PullRequest, item)) for item in raw]
 
-        with translated(f"list pull requests of {head_prefix}"):
+        with translated(f"list pull requests of {head_prefix}", self._gate):
             pulls = self._pages(full_name, f"/repos/{full_name}/pulls", {"state": state}, parse_page)
         return [p for p in pulls if p.head_ref.startswith(head_prefix)]
 
     def get_pull(self, full_name: str, number: int) -> PullInfo:
-        with translated(f"read pull request #{number}"):
+        with translated(f"read pull request #{number}", self._gate):
             return _pull_info(self._pull(full_name, number))
 
     def open_pull(self, full_name: str, *, head: str, base: str, title: str, body: str, draft: bool) -> PullInfo:
-        with translated(f"open a pull request from {head}"):
+        with translated(f"open a pull request from {head}", self._gate):
             pr = self._repo(full_name).create_pull(base=base, head=head, title=title, body=body, draft=draft)
             return _pull_info(pr)
 
     def edit_pull(self, full_name: str, number: int, *, title: str | None = None, body: str | None = None,
                   state: str | None = None) -> PullInfo:
         changes: dict[str, Any] = {k: v for k, v in (("title", title), ("body", body), ("state", state)) if v}
-        with translated(f"edit pull request #{number}"):
+        with translated(f"edit pull request #{number}", self._gate):
             pr = self._pull(full_name, number)
             if changes:
                 pr.edit(**changes)
             return _pull_info(pr)
 
     def add_labels(self, full_name: str, number: int, labels: Sequence[str]) -> None:
-        with translated(f"label #{number}"):
+        with translated(f"label #{number}", self._gate):
             issue = self._repo(full_name).get_issue(number)
             present = {label.name for label in issue.labels}
             missing = [label for label in dict.fromkeys(labels) if label not in present]
@@ -193,14 +195,14 @@ class GitHubForge:
 
     def remove_label(self, full_name: str, number: int, label: str) -> None:
         try:
-            with translated(f"unlabel #{number}"):
+            with translated(f"unlabel #{number}", self._gate):
                 self._repo(full_name).get_issue(number).remove_from_labels(label)
         except Permanent:
             log.info("label already absent", extra={"repo": full_name, "pull": number, "label": label})
 
     def upsert_comment(self, full_name: str, number: int, marker: str, body: str) -> None:
         text = body if marker in body else f"{body}\n\n{marker}"
-        with translated(f"comment on #{number}"):
+        with translated(f"comment on #{number}", self._gate):
             issue = self._repo(full_name).get_issue(number)
             for comment in issue.get_comments():
                 if marker in (comment.body or ""):
@@ -210,7 +212,7 @@ class GitHubForge:
             issue.create_comment(text)
 
     def add_reaction(self, full_name: str, comment_id: int, content: str) -> None:
-        with translated(f"react to comment {comment_id}"):
+        with translated(f"react to comment {comment_id}", self._gate):
             # built lazily from its URL (PyGithub's Repository has no issue-comment getter): one POST, no GET
             url = f"{self._repo(full_name).url}/issues/comments/{comment_id}"
             IssueComment(self._gh.requester, url=url).create_reaction(content)
@@ -228,7 +230,7 @@ class GitHubForge:
                     for status in self._object(CommitCombinedStatus, raw).statuses]
 
         commit = f"/repos/{full_name}/commits/{quote(sha, safe='')}"
-        with translated(f"read the checks of {sha[:12]}"):
+        with translated(f"read the checks of {sha[:12]}", self._gate):
             return (self._pages(full_name, f"{commit}/check-runs", {}, parse_runs)
                     + self._get(full_name, f"{commit}/status", None, parse_statuses))
 
@@ -239,26 +241,26 @@ class GitHubForge:
 
         url = f"/repos/{full_name}/branches/{quote(branch)}/protection/required_status_checks"
         try:
-            with translated(f"read the protection of {branch}"):
+            with translated(f"read the protection of {branch}", self._gate):
                 return self._get(full_name, url, None, parse)
         except Permanent:
             return None
 
     def merge_pull(self, full_name: str, number: int, *, sha: str, method: str, title: str) -> str:
-        with translated(f"merge #{number}"):
+        with translated(f"merge #{number}", self._gate):
             status = self._pull(full_name, number).merge(commit_title=title, merge_method=method, sha=sha)
         if not status.merged:
             raise Permanent(f"merge #{number}: GitHub refused ({status.message})")
         return status.sha
 
     def pull_commits(self, full_name: str, number: int) -> list[CommitInfo]:
-        with translated(f"list the commits of #{number}"):
+        with translated(f"list the commits of #{number}", self._gate):
             return [CommitInfo(c.sha, c.commit.author.email, c.commit.message)
                     for c in self._pull(full_name, number).get_commits()]
 
     def permission(self, full_name: str, login: str) -> str:
         try:
-            with translated(f"read the permission of {login}"):
+            with translated(f"read the permission of {login}", self._gate):
                 return self._repo(full_name).get_collaborator_permission(login)
         except Permanent:
             return "none"
@@ -271,19 +273,19 @@ class GitHubForge:
             return [_issue_info(self._object(Issue, item)) for item in raw
                     if "pull_request" not in item and marker in (item.get("body") or "")]
 
-        with translated("find the dashboard issue"):
+        with translated("find the dashboard issue", self._gate):
             found = self._pages(full_name, f"/repos/{full_name}/issues",
                                 {"labels": markers.LABEL_BOT, "state": "all"}, parse_page)
         return found[0] if found else None
 
     def open_issue(self, full_name: str, title: str, body: str, labels: Sequence[str]) -> IssueInfo:
-        with translated("open the dashboard issue"):
+        with translated("open the dashboard issue", self._gate):
             return _issue_info(self._repo(full_name).create_issue(title=title, body=body, labels=list(labels)))
 
     def edit_issue(self, full_name: str, number: int, *, title: str | None = None, body: str | None = None,
                    state: str | None = None) -> IssueInfo:
         changes: dict[str, Any] = {k: v for k, v in (("title", title), ("body", body), ("state", state)) if v}
-        with translated(f"edit issue #{number}"):
+        with translated(f"edit issue #{number}", self._gate):
             issue = self._repo(full_name).get_issue(number)  # lazy: the PATCH is the only request
             issue.edit(**changes)
             return _issue_info(issue)
@@ -301,11 +303,12 @@ def installed_repos(settings: Settings) -> list[tuple[str, int]] | None:
                             retry=None, per_page=PER_PAGE, seconds_between_requests=None,
                             seconds_between_writes=None)
     found: list[tuple[str, int]] = []
-    with translated("list the App's installations"):
+    with translated("list the App's installations", rate_gate(settings.api_url, "app")):
         installations = list(app.get_installations())
     for installation in installations:
         try:
-            with translated(f"list the repositories of installation {installation.id}"):
+            with translated(f"list the repositories of installation {installation.id}",
+                            rate_gate(settings.api_url, f"installation:{installation.id}")):
                 found += [(repo.full_name, installation.id) for repo in installation.get_repos()]
         except Permanent as error:
             log.warning("installation skipped", extra={"installation_id": installation.id, "reason": str(error)})
