@@ -42,6 +42,7 @@ from reliability_world import (  # noqa: E402
     Campaign,
     campaign_text,
     sample_files,
+    use_categories,
 )
 
 from bot import markers  # noqa: E402
@@ -297,30 +298,33 @@ def main(argv: list[str] | None = None) -> int:
     print(f"reliability run, seed {seed} (repeat with --seed {seed})", flush=True)
     rng = random.Random(seed)
     kills = args.kills if args.kills is not None else (3 if args.short else 20)
+    if args.short:
+        use_categories(2)
     run_dir = Path(tempfile.mkdtemp(prefix="migration-bot-reliability-"))
-    stack = Stack(run_dir, workers=args.workers)
+    stack = Stack(run_dir, workers=args.workers, visibility_s=10 if args.short else 20)
     rows: list[Row] = []
     started = time.monotonic()
     try:
         stack.start()
         bench = Bench(stack, rng)
         rows.append(bench.calibrate())
-        scenarios = set(args.scenarios.split(","))
-        if "1" in scenarios:
-            rows.append(scenario_kills(bench, kills))
         from reliability_faults import scenario_faults, scenario_human_push, scenario_redis
-
-        if "2" in scenarios:
-            rows.append(scenario_faults(bench, 1 if args.short else 3))
-        if "3" in scenarios:
-            rows.append(scenario_redis(bench, 1 if args.short else 3))
-        if "4" in scenarios:
-            rows.append(scenario_human_push(bench, 1 if args.short else 3))
         from reliability_load import scenario_big, scenario_ingest
 
-        if "6" in scenarios:
-            rows.append(scenario_ingest(bench, 10 if args.short else 60))
-            rows.append(scenario_big(bench, 5, 100) if args.short else scenario_big(bench, 50, 5000))
+        trials = 1 if args.short else 3
+        plan: list[tuple[str, Callable[[], Row]]] = [
+            ("1", lambda: scenario_kills(bench, kills)),
+            ("2", lambda: scenario_faults(bench, trials)),
+            ("3", lambda: scenario_redis(bench, trials)),
+            ("4", lambda: scenario_human_push(bench, trials)),
+            ("6", lambda: scenario_ingest(bench, 5 if args.short else 60)),
+            ("6", lambda: scenario_big(bench, 4, 40, (1, 2)) if args.short else scenario_big(bench, 50, 5000)),
+        ]
+        for number, scenario in plan:
+            if number in args.scenarios.split(","):
+                begun = time.monotonic()
+                rows.append(scenario())
+                rows[-1].notes.append(f"scenario took {time.monotonic() - begun:.0f} s")
         bench.ci.stop()
         problems = stack.github.problems()
     finally:

@@ -209,7 +209,7 @@ def scenario_big(bench: Bench, categories: int, files: int, formations: tuple[in
             bench.wait_quiet(60)
             results.append((workers, elapsed, opened, ok))
             row.notes.append(f"{workers} worker(s): {opened}/{categories} PRs in {elapsed:.0f} s "
-                             f"({opened / elapsed * 60:.0f} PRs/min); migrate jobs per worker {jobs}")
+                             f"({opened / elapsed * 60:.0f} PRs/min); migrate jobs finished per worker {jobs}")
             if not ok:
                 row.extra_failures.append(f"6b with {workers} workers: {opened}/{categories} categories with one PR")
     finally:
@@ -217,6 +217,6 @@ def scenario_big(bench: Bench, categories: int, files: int, formations: tuple[in
     done = sum(ok for *_, ok in results)
     times = " / ".join(f"{e:.0f}" for _, e, _, _ in results)
     row.fixed = [row.scenario, str(len(results)), f"{done}/{len(results)}", "1" if done == len(results) else "?",
-                 "-", "-", "-", "-", f"{times} (1w / 4w, s)"]
+                 "-", "-", "-", "-", f"{times} s ({' / '.join(f'{w}w' for w in formations)})"]
     return row
 
