@@ -178,7 +178,8 @@ class Bench:
         trees = self.trees(campaign)
         lost = sum(trees[c] != self.baseline_trees[c] for c in CATEGORIES) if finished else 0
         lost += len(campaign.lost_human_commits())
-        rest = [r for r in self.fake.requests[requests_at:] if r.operation != f"{r.method} git"]
+        # what GitHub charges: REST answers other than 304 (a conditional read that found nothing new is free)
+        rest = [r for r in self.fake.requests[requests_at:] if r.operation != f"{r.method} git" and r.status != 304]
         refused = 0
         for index, delivery in enumerate(self.fake.deliveries[deliveries_at:], deliveries_at):
             if delivery.status not in (200, 202) and not any(a <= index < b for a, b in self.outage):
@@ -236,6 +237,7 @@ class KillAt:
         self.stack, self.k, self.phase, self.mode = stack, k, phase, mode
         self.seen = 0
         self.killed: tuple[float, str] | None = None
+        self.job = "?"  #: the task the killed process was running, from its node's log
 
     def __call__(self, phase: str, peer: tuple[str, int], operation: str) -> None:
         if self.killed is not None or phase != self.phase:
@@ -246,6 +248,7 @@ class KillAt:
         chain = owner_of(peer[1], self.stack.worker_roots())
         if len(chain) < 2:
             return  # beat's or the web's request, or a node's main process: the next worker request counts
+        self.job = self._running_task(chain[-1])
         with contextlib.suppress(ProcessLookupError):
             if self.mode == "node":
                 os.killpg(chain[-1], signal.SIGKILL)
@@ -256,10 +259,23 @@ class KillAt:
             raise Aborted(operation)
 
 
+    def _running_task(self, node_pid: int) -> str:
+        """With one pool process and prefetch 1, the node's last task received is the one running."""
+        for proc in self.stack.supervisor.named("worker"):
+            if proc.pid == node_pid and proc.log.exists():
+                with proc.log.open("rb") as log:
+                    log.seek(max(0, proc.log.stat().st_size - 200_000))
+                    tail = log.read().decode(errors="replace")
+                found = re.findall(r"Task (?:workers\.tasks\.)?(\w+)\[[^\]]+\] received", tail)
+                return found[-1] if found else "?"
+        return "?"
+
+
 def scenario_kills(bench: Bench, trials: int) -> Row:
     row = Row("1 worker SIGKILLed", baseline_s=bench.baseline_s)
     sites: Counter[str] = Counter()
     modes: Counter[str] = Counter()
+    jobs: Counter[str] = Counter()
     for _ in range(trials):
         phase = bench.rng.choice(["before", "after", "after"])
         mode = bench.rng.choice(["pool child", "pool child", "node"])
@@ -271,11 +287,13 @@ def scenario_kills(bench: Bench, trials: int) -> Row:
         if kill.killed is not None:
             sites[_site(kill.killed[1], phase)] += 1
             modes[mode] += 1
-            trial.note = f"killed {mode} {phase} {kill.killed[1]}"
+            jobs[kill.job] += 1
+            trial.note = f"killed {mode} running {kill.job}, {phase} {kill.killed[1]}"
         else:
             modes["no worker request reached"] += 1
         row.trials.append(trial)
     row.notes.append("kills: " + ", ".join(f"{n} {m}" for m, n in modes.most_common()))
+    row.notes.append("jobs killed: " + ", ".join(f"{j} x{n}" for j, n in jobs.most_common()))
     row.notes.append("kill points: " + ", ".join(f"{s} x{n}" for s, n in sites.most_common()))
     if sum(modes[m] for m in ("pool child", "node")) < trials:
         row.extra_failures.append("some kill trials never killed a worker")
