@@ -11,7 +11,7 @@ import redis
 from celery import Celery
 from flask import Flask
 
-from bot import metrics, webhooks
+from bot import metrics, web, webhooks
 from bot.logs import configure_logging
 from bot.services import EXTENSION, Services
 from bot.settings import Settings
@@ -43,4 +43,5 @@ def create_app(
     app.extensions[EXTENSION] = Services(settings, celery, redis_client)
     app.register_blueprint(webhooks.blueprint)
     app.register_blueprint(metrics.blueprint)
+    web.install(app, settings, web.GitHubCatalog(settings))  # the dashboard pages, behind sign-in
     return app

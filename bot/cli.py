@@ -23,14 +23,13 @@ from bot.campaign.load import CampaignError, load_campaign, unmatched_globs
 from bot.campaign.spec import Campaign, Category
 from bot.engine.apply import apply_rules, write_results
 from bot.engine.codemods import needles
-from bot.engine.plan import mentioning, plan_campaign
+from bot.engine.plan import mentioning, plan_campaign, rule_counts
 from bot.engine.report import render_summary
 from bot.engine.results import FileResult, FindingKind, Outcome
 from bot.engine.tree import DirectoryTree
-from bot.engine.validate import validate_category
+from bot.engine.validate import remaining_references, validate_category
 from bot.gitops import GitError, changed_files, head_sha, temporary_worktree
-from bot.testrun import compare_tests, is_test_file
-from workers.change import remaining_references
+from bot.testrun import TestSetup, compare_tests
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REPO = 0, 1, 2, 3
 _HUMAN_KINDS = (FindingKind.UNMAPPABLE_CALL, FindingKind.PARSE_ERROR, FindingKind.CODEMOD_ERROR)
@@ -88,9 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     _common(validate)
     validate.add_argument("--category", required=True)
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
+    validate.add_argument("--sandbox", action="store_true",
+                          help="run the tests in the bubblewrap sandbox (default: a plain subprocess)")
     validate.set_defaults(func=run_validate)
     demo = sub.add_parser("demo", help="build the sample repository and run the whole local pipeline")
     demo.add_argument("--dest", help="folder for the sample repository (default: a temporary one)")
+    demo.add_argument("--serve", action="store_true", help="then serve the campaign's web dashboard on 127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000, help="port for --serve (default: 8000)")
+    demo.add_argument("--sandbox", action="store_true",
+                      help="run the sample's tests in the bubblewrap sandbox (default: a plain subprocess)")
     demo.set_defaults(func=run_demo)
     status = sub.add_parser("status", help="a campaign's categories, PRs, paused/finished, read from GitHub")
     status.add_argument("campaign", help="campaign id (or its file's path in the repository)")
@@ -129,6 +134,8 @@ def run_plan(args: argparse.Namespace) -> int:
     else:
         for renderable in terminal.plan_view(plan):
             terminal.console().print(renderable)
+    for renderable in terminal.rules_view(rule_counts(campaign, tree)):
+        terminal.console(stderr=args.json).print(renderable)  # with --json, stdout carries only the JSON
     return EXIT_OK
 
 
@@ -138,6 +145,7 @@ def run_apply(args: argparse.Namespace) -> int:
     wanted = _category(campaign, args.category) if args.category else None
     paths = [p for p in tree.paths() if _in_scope(campaign, p, wanted)]
     candidates = mentioning(tree, paths, needles(campaign.rules))
+    counts = rule_counts(campaign, tree, candidates)  # before the rewrite: what each rule matches
     with terminal.progress(len(candidates), "applying") as progress:
         results = apply_rules(campaign, tree, candidates, jobs=args.jobs, user_root=tree.root,
                               progress=progress)
@@ -146,7 +154,7 @@ def run_apply(args: argparse.Namespace) -> int:
     else:
         write_results(tree.root, results)
     console = terminal.console(stderr=args.diff)  # with --diff, stdout carries only the diff
-    for renderable in terminal.apply_view(results, written=not args.diff):
+    for renderable in [*terminal.apply_view(results, written=not args.diff), *terminal.rules_view(counts)]:
         console.print(renderable)
     return EXIT_FINDINGS if any(_needs_human(r) for r in results) else EXIT_OK
 
@@ -158,13 +166,14 @@ def run_validate(args: argparse.Namespace) -> int:
     head_sha(work.root)  # a clear error when this is not a git checkout
     changed = {p for p in changed_files(work.root)
                if _in_scope(campaign, p, category) and (work.root / p).is_file()}
+    setup = TestSetup.local(args.sandbox)
     with temporary_worktree(work.root, "HEAD") as head:
         results = _current_results(campaign, DirectoryTree(head), work, category, changed)
         tests = None
-        test_files = sorted(r.path for r in results if r.changed and is_test_file(r.path))
-        if campaign.validate.tests and test_files:
-            tests = compare_tests(campaign.validate.tests, test_files, work.root, campaign.validate.timeout,
-                                  baseline_cwd=head if campaign.validate.baseline else None)
+        if campaign.validate.tests:
+            print(f"migration-bot: running the tests ({setup.runner.mode})", file=sys.stderr)
+            tests = compare_tests(campaign.validate, [r.path for r in results if r.changed], after=work.root,
+                                  before=head, setup=setup)
     plan = plan_campaign(campaign, work)
     report = validate_category(campaign, category.name, results, tests, remaining_references(plan))
     if args.json:
@@ -200,7 +209,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
     console = terminal.console()
     console.print("Building the sample repository and running the campaign through the local pipeline...")
-    result = run_offline_campaign(Path(args.dest)) if args.dest else run_offline_campaign()
+    how = "in the bubblewrap sandbox" if args.sandbox else "as a plain subprocess (--sandbox to opt in)"
+    console.print(f"The sample's tests run {how}, in a venv of their own made by validate.setup.")
+    result = run_offline_campaign(Path(args.dest) if args.dest else None, sandboxed=args.sandbox)
     sample = result.sample
     per_folder = ", ".join(f"{folder} {n}" for folder, n in sample.imports_per_folder.items())
     console.print(f"Sample repository: {result.repository} ({sample.total_imports} deprecated imports: {per_folder})")
@@ -214,6 +225,10 @@ def run_demo(args: argparse.Namespace) -> int:
     console.print(f"Branches and PR records are kept in {result.root} for a look.")
     console.print(f"Campaign state: migration-bot status {result.campaign} --repo {REPO_DEMO} --local {result.root}")
     opened = all(c.pull_number is not None for c in result.categories)
+    if args.serve:
+        from bot.web.local import serve_local
+
+        serve_local(result.root, [REPO_DEMO], args.port)
     return EXIT_OK if opened and all(case.reported for case in cases) else EXIT_FINDINGS
 
 

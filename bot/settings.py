@@ -18,7 +18,15 @@ MIGRATION_BOT_MAX_BODY            26214400 (25 MiB, GitHub's cap) largest webhoo
 MIGRATION_BOT_EAGER               false                           run tasks in-process (the offline demo)
 MIGRATION_BOT_WORKDIR             the system temp directory       root for the per-task temporary clones
 MIGRATION_BOT_RECONCILE_SECONDS   300                             period of the reconcile beat task
+MIGRATION_BOT_SANDBOX             bwrap                           how workers run a repository's code: ``bwrap``
+                                                                  (bubblewrap sandbox; without a usable bwrap no
+                                                                  repository code runs) or ``none`` (a plain
+                                                                  subprocess: trusted single-tenant installs only)
 PROMETHEUS_MULTIPROC_DIR          (none)                          prometheus-client's multi-process directory
+GITHUB_CLIENT_ID                  (none)                          the App's OAuth client id: web dashboard sign-in
+GITHUB_CLIENT_SECRET              (none)                          the App's OAuth client secret (with the id)
+MIGRATION_BOT_DASHBOARD_TOKEN     (none)                          shared token for the web dashboard (private install)
+MIGRATION_BOT_SESSION_SECRET      derived from the webhook secret key signing the dashboard's session cookie
 ================================  ==============================  ==================================================
 
 Workers need one auth mode: GITHUB_APP_ID with GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH, or GITHUB_TOKEN.
@@ -27,6 +35,8 @@ An empty variable counts as unset. Secrets never appear in ``repr()``.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import tempfile
 from collections.abc import Mapping
@@ -36,6 +46,7 @@ from pathlib import Path
 MAX_BODY_DEFAULT = 25 * 1024 * 1024
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
+SANDBOX_MODES = ("bwrap", "none")  #: bot.sandbox.MODES
 
 
 class SettingsError(ValueError):
@@ -63,6 +74,11 @@ class Settings:
     workdir: str = field(default_factory=tempfile.gettempdir)
     reconcile_seconds: int = 300
     prometheus_multiproc_dir: str | None = None
+    oauth_client_id: str | None = None  #: the web dashboard signs people in through the App's OAuth flow
+    oauth_client_secret: str | None = field(default=None, repr=False)
+    dashboard_token: str | None = field(default=None, repr=False)  #: shared dashboard token (private installs)
+    session_secret: str | None = field(default=None, repr=False)
+    sandbox: str = "bwrap"  #: "bwrap" or "none" (see bot.sandbox)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -87,6 +103,8 @@ class Settings:
             workdir=_directory(env, "MIGRATION_BOT_WORKDIR"),
             reconcile_seconds=_positive_int(env, "MIGRATION_BOT_RECONCILE_SECONDS", 300),
             prometheus_multiproc_dir=_optional_directory(env, "PROMETHEUS_MULTIPROC_DIR"),
+            **_dashboard_auth(env),
+            sandbox=_choice(env, "MIGRATION_BOT_SANDBOX", cls.sandbox, SANDBOX_MODES),
         )
 
     def require_webhook_secret(self) -> bytes:
@@ -94,6 +112,13 @@ class Settings:
         if not self.webhook_secret:
             raise SettingsError("GITHUB_WEBHOOK_SECRET", "required by the web app and not set")
         return self.webhook_secret.encode()
+
+    def session_key(self) -> bytes:
+        """Key signing the dashboard's session cookie: the setting, else one derived from the webhook secret
+        (so a deployment needs no extra secret, and the cookie key never equals the webhook key)."""
+        if self.session_secret:
+            return self.session_secret.encode()
+        return hmac.new(self.require_webhook_secret(), b"migration-bot dashboard session", hashlib.sha256).digest()
 
     def require_github_auth(self) -> None:
         """Workers talking to GitHub need an App (id + key) or a token; raises naming what is missing."""
@@ -128,6 +153,19 @@ def _app_auth(env: Mapping[str, str]) -> tuple[int | None, str | None]:
     return int(raw_id), _pem("GITHUB_PRIVATE_KEY_PATH", text)
 
 
+def _dashboard_auth(env: Mapping[str, str]) -> dict[str, str | None]:
+    """The dashboard's sign-in settings; an OAuth client id without its secret (or the reverse) is an error."""
+    client_id, client_secret = env.get("GITHUB_CLIENT_ID"), env.get("GITHUB_CLIENT_SECRET")
+    if (client_id is None) != (client_secret is None):
+        missing = "GITHUB_CLIENT_SECRET" if client_secret is None else "GITHUB_CLIENT_ID"
+        raise SettingsError(missing, "the dashboard's OAuth sign-in needs both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET")
+    token = env.get("MIGRATION_BOT_DASHBOARD_TOKEN")
+    if token is not None and len(token) < 16:
+        raise SettingsError("MIGRATION_BOT_DASHBOARD_TOKEN", "must be at least 16 characters long")
+    return {"oauth_client_id": client_id, "oauth_client_secret": client_secret, "dashboard_token": token,
+            "session_secret": env.get("MIGRATION_BOT_SESSION_SECRET")}
+
+
 def _pem(variable: str, text: str) -> str:
     # Checked only for shape; the value itself never goes into a message.
     if "-----BEGIN" not in text or "PRIVATE KEY-----" not in text:
@@ -156,6 +194,13 @@ def _positive_int(env: Mapping[str, str], variable: str, default: int) -> int:
     if not raw.strip().isdigit() or int(raw) <= 0:
         raise SettingsError(variable, f"must be a positive integer, got {raw!r}")
     return int(raw)
+
+
+def _choice(env: Mapping[str, str], variable: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(variable, default).strip().lower()
+    if value not in choices:
+        raise SettingsError(variable, f"must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def _flag(env: Mapping[str, str], variable: str, default: bool) -> bool:

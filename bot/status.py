@@ -44,22 +44,31 @@ class CampaignStatus:
 def find_campaign(forge: Forge, repo: str, wanted: str, glob: str = DEFAULT_GLOB) -> Campaign:
     """`wanted` is a campaign id or the path of its file; read on the default branch. Permanent when absent."""
     branch = forge.repo(repo).default_branch
-    if wanted.endswith((".yml", ".yaml")):
-        paths = [wanted]
-    else:
+    paths = [wanted] if wanted.endswith((".yml", ".yaml")) else None
+    for path, campaign in read_campaigns(forge, repo, glob, branch, paths):
+        if campaign.id == wanted or path == wanted:
+            return campaign
+    raise Permanent(f"{repo}: no campaign {wanted!r} on {branch}")
+
+
+def read_campaigns(forge: Forge, repo: str, glob: str = DEFAULT_GLOB, branch: str | None = None,
+                   paths: list[str] | None = None) -> list[tuple[str, Campaign]]:
+    """(path, campaign) of every readable campaign file matching `glob` (or of `paths`) on `branch` (default:
+    the default branch); files that are missing or do not parse are left out (`check` reports them)."""
+    branch = branch or forge.repo(repo).default_branch
+    if paths is None:
         directory = str(PurePosixPath(glob).parent)
         paths = [p for p in forge.list_files(repo, directory, branch) if glob_matches(glob, p)]
+    found = []
     for path in paths:
         text = forge.read_file(repo, path, branch)
         if text is None:
             continue
         try:
-            campaign = parse_campaign(text, source=path)
+            found.append((path, parse_campaign(text, source=path)))
         except CampaignError:
             continue
-        if campaign.id == wanted or path == wanted:
-            return campaign
-    raise Permanent(f"{repo}: no campaign {wanted!r} on {branch}")
+    return found
 
 
 def read_status(forge: Forge, repo: str, wanted: str, glob: str = DEFAULT_GLOB) -> CampaignStatus:

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from bot.engine.apply import Progress
-from bot.engine.plan import Plan
+from bot.engine.plan import Plan, RuleCount
 from bot.engine.results import FileResult
 
 #: candidate files from which a run counts as long enough for a progress bar (on a terminal only)
@@ -70,6 +70,24 @@ def apply_view(results: list[FileResult], *, written: bool) -> list[Any]:
             table.add_row(f.location(), f.kind.value, f.message)
         shown.append(table)
     return shown
+
+
+def rules_view(counts: Sequence[RuleCount]) -> list[Any]:
+    """Files and references per rule, and a warning for each rule that matched nothing (a typo in a
+    dotted name shows up here instead of as silence)."""
+    from rich.table import Table
+
+    table = Table(title="Rules")
+    for column in ("rule", "files", "references"):
+        table.add_column(column)
+    for count in counts:
+        if count.counted:
+            table.add_row(count.label, str(count.files), str(count.references))
+        else:
+            table.add_row(count.label, "-", "-")
+    warnings = [f"[yellow]warning:[/yellow] rule `{c.label}` matched nothing (check its dotted name)"
+                for c in counts if c.matched_nothing]
+    return [table, *warnings]
 
 
 def markdown(text: str) -> Any:

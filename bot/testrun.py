@@ -1,58 +1,189 @@
-"""Run a category's tests in a subprocess with a clean environment, and read pytest's failing node ids."""
+"""A category's tests before and after its change, judged from the runner's own report.
+
+One function, `compare_tests`, serves the CLI (`validate`) and the workers (`workers.change`). pytest
+commands write a JUnit XML report into a folder of ours, read with the standard library's parser: that
+report, not the terminal summary, gives the counts and the failing tests. Any other command is judged by
+its exit code, counts unknown. A run that gives no verdict (the runner does not start, pytest stops on a
+usage or internal error, a timeout, no test ran) carries a `problem` and the comparison is `not_run`.
+
+Commands run through a `bot.sandbox` runner: bubblewrap on workers, a plain subprocess locally.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
-import re
 import shlex
-import subprocess
+import shutil
+import tempfile
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from bot.engine.validate import TestComparison, TestOutcome
+from bot import sandbox
+from bot.campaign.globs import glob_matches
+from bot.campaign.spec import SETUP_TIMEOUT_S, Validation
+from bot.engine.report import scrub, tail
+from bot.engine.validate import Counts, TestComparison, TestOutcome
+from bot.sandbox import Mounts, NoSandbox, Runner, RunResult, prepare_environment
 
 log = logging.getLogger(__name__)
 
 FILES_PLACEHOLDER = "{files}"
-#: the only variables a test run inherits; tokens and secrets never reach it
-KEPT_VARIABLES = ("PATH", "HOME", "LANG", "PYTHONPATH")
-_SECRET_RE = re.compile(r"TOKEN|SECRET|KEY|PASSWORD|^GITHUB_", re.IGNORECASE)
-TAIL_LINES = 40
-#: exit code reported when the command cannot be started at all
-NOT_STARTED = 127
+JUNIT_NAME = "junit.xml"
+#: pytest exit codes: 2 interrupted (collection errors), 3 internal error, 4 usage error, 5 nothing collected
+_PYTEST_PROBLEMS = {
+    2: "pytest was interrupted (errors during collection)",
+    3: "pytest stopped on an internal error",
+    4: "pytest stopped on a usage error (bad option, or a conftest.py that does not import)",
+    5: "pytest collected no test",
+}
+OUTPUT_KEPT = 200  #: lines of output kept in an outcome (the PR shows fewer)
 
 
-def run_tests(command_template: str, files: Sequence[str], cwd: Path, timeout: int) -> TestOutcome:
-    """Runs the command (no shell) with `{files}` replaced by `files`; never raises for a failing run.
+@dataclass(frozen=True)
+class TestSetup:
+    """Where and how the tests run: the runner, the repository's venv cache, the setup's timeout."""
 
-    A run that outlives `timeout` seconds is killed and comes back with timed_out=True.
+    __test__ = False
+
+    runner: Runner
+    venv_cache: Path
+    setup_timeout: float = SETUP_TIMEOUT_S
+
+    @classmethod
+    def for_worker(cls) -> TestSetup:
+        """The worker's sandbox (MIGRATION_BOT_SANDBOX) and venv cache, as configured at start-up."""
+        return cls(sandbox.worker_runner(), sandbox.venv_cache())
+
+    @classmethod
+    def local(cls, sandboxed: bool = False) -> TestSetup:
+        """The CLI's: a plain subprocess on the user's own checkout unless `--sandbox`."""
+        return cls(sandbox.local_runner(sandboxed), sandbox.venv_cache())
+
+
+def compare_tests(validation: Validation, changed: Sequence[str], *, after: Path, before: Path | None,
+                  setup: TestSetup) -> TestComparison | None:
+    """The category's tests in `before` (the code without the change; no baseline when None) and in
+    `after`. None when the campaign has no test command (not_configured). Never raises for a bad run.
+
+    `changed` are the category's changed files: its test files among them are the `{files}`; with none,
+    `validate.select` picks them, or the command runs without `{files}`.
     """
-    argv = command_argv(command_template, files)
-    log.info("running tests", extra={"cwd": str(cwd), "argv": argv})
-    try:
-        proc = subprocess.run(argv, cwd=cwd, env=clean_environment(), capture_output=True, text=True,
-                              errors="replace", timeout=timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as expired:
-        return TestOutcome(-1, frozenset(), timed_out=True, output_tail=_tail(_text(expired.stdout)))
-    except OSError as error:
-        return TestOutcome(NOT_STARTED, frozenset(), output_tail=f"cannot run {argv[0]!r}: {error}")
-    output = proc.stdout + proc.stderr
-    return TestOutcome(proc.returncode, failed_node_ids(proc.stdout), output_tail=_tail(output))
-
-
-def compare_tests(command_template: str, files: Sequence[str], cwd: Path, timeout: int, *,
-                  baseline_cwd: Path | None = None) -> TestComparison:
-    """Runs the tests in `baseline_cwd` (the code before the change, when given) and then in `cwd`.
-
-    Only files that exist in the baseline checkout are passed to the baseline run.
-    """
+    if not validation.tests:
+        return None
+    files = tuple(test_files(validation, changed, after))
+    command = validation.tests
+    if isinstance(setup.runner, NoSandbox):
+        return TestComparison(None, None, files, command, reason=setup.runner.reason)
+    env = prepare_environment(setup.runner, after, validation.setup, setup.venv_cache, setup.setup_timeout)
+    if env.venv is None:
+        reason = f"the repository's environment could not be made: {env.problem}"
+        return TestComparison(None, TestOutcome(-1, frozenset(), output_tail=tail(env.output, OUTPUT_KEPT),
+                                                problem=reason), files, command)
     baseline = None
-    if baseline_cwd is not None:
-        before = [f for f in files if (Path(baseline_cwd) / f).is_file()]
-        baseline = run_tests(command_template, before, Path(baseline_cwd), timeout)
-    after = run_tests(command_template, files, Path(cwd), timeout)
-    return TestComparison(baseline, after, tuple(files))
+    if before is not None and validation.baseline:
+        present = [f for f in files if (before / f).is_file()]
+        baseline = run_tests(setup.runner, command, present, before, env.venv, validation.timeout)
+    result = run_tests(setup.runner, command, files, after, env.venv, validation.timeout)
+    return TestComparison(baseline, result, files, command)
+
+
+def test_files(validation: Validation, changed: Sequence[str], repo: Path) -> list[str]:
+    """The changed test files; else the files `validate.select` matches; else [] (the command's choice)."""
+    tests = sorted(p for p in changed if is_test_file(p))
+    if tests or not validation.select:
+        return tests
+    found = (str(p.relative_to(repo)) for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts)
+    return sorted(p for p in found if glob_matches(validation.select, p))
+
+
+test_files.__test__ = False  # type: ignore[attr-defined]
+
+
+def run_tests(runner: Runner, command_template: str, files: Sequence[str], repo: Path, venv: Path | None,
+              timeout: float) -> TestOutcome:
+    """One run of the command in `repo` (with `{files}`); pytest writes its JUnit report to a folder of ours."""
+    out = Path(tempfile.mkdtemp(prefix="migration-bot-report-"))
+    try:
+        mounts = Mounts(repo, venv, out)
+        report = runner.paths(mounts).out
+        assert report is not None
+        argv = command_argv(command_template, files, junit=report / JUNIT_NAME)
+        log.info("running tests", extra={"repo": str(repo), "argv": argv, "mode": runner.mode})
+        result = runner.run(argv, mounts, timeout, network=False)
+        return judge_run(result, is_pytest(argv), out / JUNIT_NAME)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def judge_run(result: RunResult, pytest: bool, junit: Path) -> TestOutcome:
+    """The outcome of one run: counts and failures from the JUnit report, or why there is no verdict."""
+    output = tail(result.output, OUTPUT_KEPT, 50_000)
+    if not result.started:
+        return TestOutcome(result.exit_code, frozenset(), output_tail=output,
+                           problem=f"the test runner could not start: {scrub(result.output)}")
+    if result.timed_out:
+        return TestOutcome(result.exit_code, frozenset(), timed_out=True, output_tail=output,
+                           problem="the tests timed out (validate.timeout); the whole run was killed")
+    if not pytest:
+        if result.exit_code in (126, 127):
+            return TestOutcome(result.exit_code, frozenset(), output_tail=output,
+                               problem=f"the test command could not start (exit {result.exit_code})")
+        return TestOutcome(result.exit_code, frozenset(), output_tail=output)
+    if result.exit_code in _PYTEST_PROBLEMS:
+        return TestOutcome(result.exit_code, frozenset(), output_tail=output,
+                           problem=f"{_PYTEST_PROBLEMS[result.exit_code]} (exit {result.exit_code})")
+    parsed = read_junit(junit)
+    if parsed is None:
+        return TestOutcome(result.exit_code, frozenset(), output_tail=output,
+                           problem=f"pytest wrote no test report (exit {result.exit_code}): is pytest installed "
+                                   "in the repository's environment (validate.setup)?")
+    counts, failed = parsed
+    problem = ""
+    if counts.collected == 0:
+        problem = "no test was collected"
+    elif counts.ran == 0:
+        problem = f"every test was skipped ({counts.skipped})"
+    elif counts.passed == 0 and counts.failed == 0 and all("::" not in node for node in failed):
+        problem = f"every test module errored at collection ({counts.errors})"
+    return TestOutcome(result.exit_code, failed, output_tail=output, counts=counts, problem=problem)
+
+
+def read_junit(path: Path) -> tuple[Counts, frozenset[str]] | None:
+    """(counts, failing node ids) from pytest's JUnit XML (xunit1 family); None when absent or unreadable."""
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (OSError, ElementTree.ParseError):
+        return None
+    passed = failed = errors = skipped = 0
+    failing: set[str] = set()
+    cases = list(root.iter("testcase"))
+    for case in cases:
+        tags = {child.tag for child in case}
+        if "error" in tags:
+            errors += 1
+            failing.add(_node_id(case))
+        elif "failure" in tags:
+            failed += 1
+            failing.add(_node_id(case))
+        elif "skipped" in tags:
+            skipped += 1
+        else:
+            passed += 1
+    return Counts(len(cases), passed, failed, errors, skipped), frozenset(failing)
+
+
+def _node_id(case: ElementTree.Element) -> str:
+    """pytest's node id: file::Class::name, from the xunit1 attributes (file, classname, name)."""
+    name, classname, file = case.get("name", ""), case.get("classname", ""), case.get("file", "")
+    if not classname:  # a collection error: name is the module's dotted path
+        return file or name
+    if file:
+        module = file[:-3].replace("/", ".") if file.endswith(".py") else file
+        inner = classname[len(module) + 1:] if classname.startswith(module + ".") else ""
+        return "::".join(p for p in (file, inner.replace(".", "::"), name) if p)
+    return f"{classname}::{name}"
 
 
 def is_test_file(path: str) -> bool:
@@ -61,31 +192,26 @@ def is_test_file(path: str) -> bool:
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
-def command_argv(template: str, files: Sequence[str]) -> list[str]:
+def command_argv(template: str, files: Sequence[str], *, junit: Path | None = None) -> list[str]:
     """The argv: the template split like a shell would (but run without one), `{files}` expanded.
 
-    A pytest command gets `-rfE` so its short summary names every failing test.
+    A pytest command gets `--junitxml` (xunit1: test files named) so its report can be read.
     """
     argv: list[str] = []
     for token in shlex.split(template):
         if token == FILES_PLACEHOLDER:
             argv.extend(files)
         else:
-            argv.append(token.replace(FILES_PLACEHOLDER, " ".join(files)))
-    return _with_summary(argv)
-
-
-def _with_summary(argv: list[str]) -> list[str]:
+            argv.append(token.replace(FILES_PLACEHOLDER, " ".join(files)).strip())
+    argv = [a for a in argv if a]
     position = _pytest_position(argv)
-    if position is None:
+    if position is None or junit is None:
         return argv
-    for i, token in enumerate(argv[position:], start=position):
-        if token.startswith("-r") and len(token) > 2:
-            chars = token[2:]
-            if not ({"a", "A"} & set(chars)):
-                argv[i] = token + "".join(c for c in "fE" if c not in chars)
-            return argv
-    return [*argv[:position], "-rfE", *argv[position:]]
+    return [*argv[:position], f"--junitxml={junit}", "-o", "junit_family=xunit1", *argv[position:]]
+
+
+def is_pytest(argv: Sequence[str]) -> bool:
+    return _pytest_position(list(argv)) is not None
 
 
 def _pytest_position(argv: list[str]) -> int | None:
@@ -96,44 +222,3 @@ def _pytest_position(argv: list[str]) -> int | None:
         if token == "-m" and i + 1 < len(argv) and argv[i + 1] == "pytest":
             return i + 2
     return None
-
-
-def clean_environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k in KEPT_VARIABLES and not _SECRET_RE.search(k)}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"  # keep the working tree clean of caches
-    return env
-
-
-def failed_node_ids(output: str) -> frozenset[str]:
-    """Node ids from the `FAILED nodeid - reason` / `ERROR nodeid - reason` lines of pytest's summary."""
-    found: set[str] = set()
-    for line in output.splitlines():
-        for prefix in ("FAILED ", "ERROR "):
-            if line.startswith(prefix):
-                node = _node_id(line[len(prefix):])
-                if node:
-                    found.add(node)
-    return frozenset(found)
-
-
-def _node_id(rest: str) -> str:
-    """The node id ends at the first " - " outside brackets (parametrize ids may contain " - ")."""
-    depth = 0
-    for i, char in enumerate(rest):
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            depth = max(0, depth - 1)
-        elif depth == 0 and rest.startswith(" - ", i):
-            return rest[:i].strip()
-    return rest.strip()
-
-
-def _text(data: str | bytes | None) -> str:
-    if isinstance(data, bytes):
-        return data.decode("utf-8", "replace")
-    return data or ""
-
-
-def _tail(output: str) -> str:
-    return "\n".join(output.splitlines()[-TAIL_LINES:])

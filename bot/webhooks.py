@@ -156,10 +156,12 @@ def _queue_once(services: Services, delivery: str, jobs: list[Job]) -> bool:
 
 @blueprint.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    """200 when Redis and the broker both answer; 503 naming the one that does not."""
+    """200 when Redis and the broker both answer; 503 naming the one that does not. Also says the
+    configured sandbox mode of the workers (MIGRATION_BOT_SANDBOX)."""
     services = _services()
     report = {"redis": _check(services.redis.ping), "broker": _check(lambda: _ping_broker(services))}
-    return jsonify(report), 200 if all(v == "ok" for v in report.values()) else 503
+    status = 200 if all(v == "ok" for v in report.values()) else 503
+    return jsonify({**report, "sandbox": services.settings.sandbox}), status
 
 
 def _ping_broker(services: Services) -> None:

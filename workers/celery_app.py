@@ -6,18 +6,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Celery, bootsteps
 from celery.signals import setup_logging
 from kombu import Queue
 
+from bot import sandbox
+from bot.campaign.spec import BROKER_VISIBILITY_TIMEOUT_S
 from bot.logs import configure_logging
 from bot.settings import Settings
 from workers.contract import EVENTS_QUEUE, MIGRATIONS_QUEUE, RECONCILE_CAMPAIGNS, TASK_QUEUES
 
 #: longer than the longest migration, or Redis hands an unacknowledged task to a second worker mid-run
-VISIBILITY_TIMEOUT_S = 3600
+VISIBILITY_TIMEOUT_S = BROKER_VISIBILITY_TIMEOUT_S  # validate.timeout is bounded by it
 _SETTINGS_ATTR = "migration_bot_settings"
 
 
@@ -31,6 +34,14 @@ class RequireGithubAuth(bootsteps.Step):
         settings = settings_of(parent.app)
         if not settings.eager:
             settings.require_github_auth()
+        super().__init__(parent, **kwargs)
+
+
+class LogSandboxMode(bootsteps.Step):
+    """Worker start-up step: say how the repositories' code will run (bot.sandbox)."""
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        logging.getLogger(__name__).info("sandbox mode: %s", sandbox.describe_mode())
         super().__init__(parent, **kwargs)
 
 
@@ -73,6 +84,8 @@ def make_celery(settings: Settings) -> Celery:
     )
     setattr(app, _SETTINGS_ATTR, settings)
     app.steps["worker"].add(RequireGithubAuth)
+    app.steps["worker"].add(LogSandboxMode)
+    sandbox.configure(settings.sandbox)  # repositories' venvs live in the user's cache, never in the workdir
     return app
 
 

@@ -227,15 +227,26 @@ class CategoryModel(_Model):
         return spec.Category(name=self.name, priority=self.priority, paths=tuple(self.paths), line=line)
 
 
+def _check_timeout(seconds: int) -> int:
+    if seconds > spec.MAX_TEST_TIMEOUT:
+        raise ValueError(f"{seconds} s is over {spec.MAX_TEST_TIMEOUT} s: setup and two test runs must end "
+                         f"within the broker's visibility timeout ({spec.BROKER_VISIBILITY_TIMEOUT_S} s)")
+    return seconds
+
+
 class ValidationModel(_Model):
-    """How a category's change is checked: its tests (`{files}` = changed test files), with a baseline run."""
+    """How a category's change is checked: its tests (`{files}` = changed test files), with a baseline run,
+    in the repository's own venv made by `setup` (`{venv}` = its path)."""
 
     tests: str | None = spec.Validation.tests
     baseline: bool = spec.Validation.baseline
-    timeout: int = Field(default=spec.Validation.timeout, gt=0)
+    timeout: Annotated[int, AfterValidator(_check_timeout)] = Field(default=spec.Validation.timeout, gt=0)
+    setup: list[Annotated[str, Field(min_length=1)]] | None = None
+    select: Annotated[str, Field(min_length=1, pattern=r"^[^/]")] | None = None
 
     def to_spec(self) -> spec.Validation:
-        return spec.Validation(tests=self.tests, baseline=self.baseline, timeout=self.timeout)
+        return spec.Validation(tests=self.tests, baseline=self.baseline, timeout=self.timeout,
+                               setup=tuple(self.setup) if self.setup is not None else None, select=self.select)
 
 
 class RolloutModel(_Model):

@@ -92,12 +92,24 @@ class Category:
     line: int = 0
 
 
+#: the broker redelivers a task still running after this long (workers/celery_app.VISIBILITY_TIMEOUT_S)
+BROKER_VISIBILITY_TIMEOUT_S = 3600
+#: the repository's setup (once, then cached) may take this long
+SETUP_TIMEOUT_S = 1200
+#: the largest validate.timeout: setup and two test runs must end before the broker redelivers the task
+MAX_TEST_TIMEOUT = (BROKER_VISIBILITY_TIMEOUT_S - SETUP_TIMEOUT_S - 120) // 2
+
+
 @dataclass(frozen=True)
 class Validation:
     #: shell-free command template; "{files}" becomes the category's changed test files
     tests: str | None = None
     baseline: bool = True
-    timeout: int = 600
+    timeout: int = 600  #: seconds per test run; the whole sandbox is killed past it
+    #: commands making the repository's venv (`{venv}` = its path); None = pytest + the repository itself
+    setup: tuple[str, ...] | None = None
+    #: glob of the test files run when a category changes no test file; None = the command without {files}
+    select: str | None = None
 
 
 @dataclass(frozen=True)

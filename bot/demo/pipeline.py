@@ -54,7 +54,7 @@ class DemoResult:
     categories: tuple[CategoryOutcome, ...]  #: in rollout order
 
 
-def run_offline_campaign(workdir: Path | None = None) -> DemoResult:
+def run_offline_campaign(workdir: Path | None = None, *, sandboxed: bool = False) -> DemoResult:
     """Builds the sample in `workdir` (a new temporary folder when None) and opens one PR per category.
 
     The first category is started by the `start_campaign` task exactly as a push would; since nothing is
@@ -69,17 +69,19 @@ def run_offline_campaign(workdir: Path | None = None) -> DemoResult:
     sha = gitops.init_repository(repository, message="Sample repository and its campaign")
     campaign = parse_campaign(campaign_text, source=CAMPAIGN_PATH)
     forge = LocalForge(root)
-    results = _run_tasks(root, forge, sha, [c.name for c in campaign.categories])
+    results = _run_tasks(root, forge, sha, [c.name for c in campaign.categories], sandboxed)
     outcomes = tuple(_outcome(campaign.id, c.name, results.get(c.name)) for c in campaign.categories)
     return DemoResult(root, repository, sample, campaign.id, outcomes)
 
 
-def _eager_app(root: Path) -> Celery:
+def _eager_app(root: Path, sandboxed: bool = False) -> Celery:
     from workers.celery_app import make_celery
 
     scratch = root / ".migration-bot" / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
-    app = make_celery(Settings(eager=True, redis_url="memory://", workdir=str(scratch)))
+    # the user's own machine: the sample's tests run as a plain subprocess unless --sandbox
+    settings = Settings(eager=True, redis_url="memory://", workdir=str(scratch), sandbox="bwrap" if sandboxed else "none")
+    app = make_celery(settings)
     app.conf.update(broker_url="memory://", result_backend="cache+memory://", task_eager_propagates=True)
     return app
 
@@ -99,12 +101,13 @@ def _collected(into: dict[str, dict[str, Any]]) -> Iterator[None]:
         task_postrun.disconnect(collect)
 
 
-def _run_tasks(root: Path, forge: LocalForge, sha: str, categories: list[str]) -> dict[str, dict[str, Any]]:
+def _run_tasks(root: Path, forge: LocalForge, sha: str, categories: list[str],
+               sandboxed: bool = False) -> dict[str, dict[str, Any]]:
     from workers import tasks
     from workers.celery_app import settings_of
     from workers.locks import ThreadRepoLock
 
-    app = _eager_app(root)
+    app = _eager_app(root, sandboxed)
     runtime = tasks.Runtime(settings_of(app), lambda installation_id: forge, ThreadRepoLock())
     results: dict[str, dict[str, Any]] = {}
     ids = {"repo": REPO, "installation_id": None, "sha": sha}

@@ -5,6 +5,7 @@ Returns rich renderables and plain values; the console script prints them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rich.table import Table
@@ -42,19 +43,51 @@ def hard_cases(result: DemoResult) -> list[HardCase]:
     """Each planted case, looked up in the PR body of the category that owns its file."""
     sample = result.sample
     cases = (
-        ("aliased import migrated", sample.aliased_import, lambda body: f"`{sample.aliased_import}`" in body),
+        ("aliased import migrated", sample.aliased_import, lambda body: reports_migrated(body, sample.aliased_import)),
         ("**kwargs call flagged as unmappable", sample.kwargs_call,
-         lambda body: sample.kwargs_call in body and "unmappable" in body.lower()),
+         lambda body: reports_unmappable(body, sample.kwargs_call)),
         ("file with a syntax error left alone and reported", sample.syntax_error,
-         lambda body: sample.syntax_error in body and "Syntax Error" in body),
+         lambda body: reports_left_alone(body, sample.syntax_error)),
         ("test broken by the migration caught", sample.broken_test,
-         lambda body: sample.broken_test_id in body),
+         lambda body: reports_new_failure(body, sample.broken_test_id)),
     )
     found = []
     for what, path, check in cases:
         owner = _owner(result, path)
         found.append(HardCase(what, path, owner.category if owner else "-", bool(owner and check(owner.body))))
     return found
+
+
+def reports_migrated(body: str, path: str) -> bool:
+    """The file's row in the files table: references removed, none left, compiles."""
+    row = re.search(rf"^\| `{re.escape(path)}` \| (\d+) \| 0 \| [^|]* \| yes \|$", body, re.MULTILINE)
+    return row is not None and int(row.group(1)) > 0
+
+
+def reports_unmappable(body: str, path: str) -> bool:
+    """A "Calls that need a human" note at a line of this file, and its row's unmappable column set."""
+    note = re.search(rf"^- `{re.escape(path)}:\d+`: ", body, re.MULTILINE)
+    row = re.search(rf"^\| `{re.escape(path)}` \| \d+ \| [^|]* \| line \d+", body, re.MULTILINE)
+    return note is not None and row is not None
+
+
+def reports_left_alone(body: str, path: str) -> bool:
+    """Listed under "Files left alone" as failed, with its syntax error."""
+    return re.search(rf"^- `{re.escape(path)}` \(failed\): .*Syntax Error", body, re.MULTILINE) is not None
+
+
+def reports_new_failure(body: str, test_id: str) -> bool:
+    """The tests section says failed and lists `test_id` among the new failures."""
+    return "Status: **failed**" in body and f"\n- `{test_id}`" in _new_failures(body)
+
+
+def _new_failures(body: str) -> str:
+    """The "New failures" list of the tests section ("" when there is none)."""
+    start = body.find("**New failures**")
+    if start < 0:
+        return ""
+    end = body.find("\n\n", body.find(":\n\n", start) + 3)
+    return body[start:end if end > 0 else len(body)]
 
 
 def hard_case_table(cases: list[HardCase]) -> Table:

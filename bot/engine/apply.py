@@ -18,7 +18,7 @@ from bot.engine.plan import mentioning
 from bot.engine.pool import Item as _Item
 from bot.engine.pool import Progress, map_files
 from bot.engine.results import FileResult, Finding, FindingKind, Outcome
-from bot.engine.tree import RepoTree, UnreadableFile, encode_source
+from bot.engine.tree import LeftAlone, RepoTree, UnreadableFile, encode_source
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,8 @@ def apply_rules(campaign: Campaign, tree: RepoTree, paths: Sequence[str], *, job
     """One FileResult per path, in the order of `paths`.
 
     Files without any of the rules' needles come back UNCHANGED without being parsed. A file that cannot
-    be read, parsed or transformed comes back FAILED with a finding; the others are unaffected.
+    be read, parsed or transformed comes back FAILED with a finding; a symlink or a file over the size
+    cap comes back SKIPPED with a warning; the others are unaffected.
     """
     results: dict[str, FileResult] = {}
     candidates: list[_Item] = []
@@ -38,6 +39,10 @@ def apply_rules(campaign: Campaign, tree: RepoTree, paths: Sequence[str], *, job
             source = tree.read(path)
         except (OSError, UnreadableFile) as error:
             results[path] = _failed(path, "", FindingKind.PARSE_ERROR, str(error))
+            continue
+        except LeftAlone as error:  # a symlink, or over the size cap: listed, never read
+            finding = Finding(path, 0, FindingKind.WARNING, "", f"left alone: {error.reason}")
+            results[path] = FileResult(path, Outcome.SKIPPED, "", "", (finding,))
             continue
         if path in wanted:
             candidates.append((path, source))

@@ -5,16 +5,17 @@ from __future__ import annotations
 import ast
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from bot.campaign.globs import category_for
-from bot.campaign.spec import Campaign, MoveRule
-from bot.engine.codemods import needles, transform_source
+from bot.campaign.spec import Campaign, CodemodRule, MoveRule, RenameRule, Rule
+from bot.engine.codemods import needles, rule_label, transform_source
+from bot.engine.codemods.bindings import package_of
 from bot.engine.pool import map_files
-from bot.engine.references import find_references, quick_references
-from bot.engine.tree import RepoTree, UnreadableFile
+from bot.engine.references import find_references, quick_references, reference_lines
+from bot.engine.tree import LeftAlone, RepoTree
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ class Plan:
     unassigned: tuple[str, ...]  #: files that mention a migrated name but match no category
     #: references in the unassigned files (not part of the JSON form)
     unassigned_references: int = 0
+    #: files never read: symlinks, files over the size cap, undecodable candidates (not part of the JSON form)
+    left_alone: tuple[str, ...] = ()
 
     def category(self, name: str) -> CategoryPlan:
         for category in self.categories:
@@ -55,6 +58,48 @@ class Plan:
         }
 
 
+@dataclass(frozen=True)
+class RuleCount:
+    """What one rule matches in the tree: so a typo in a dotted name shows as 0, not as silence."""
+
+    label: str  #: e.g. "move django.utils.functional.cached_property"
+    files: int  #: files with at least one reference
+    references: int
+    counted: bool = True  #: False for a user codemod: nothing to count by name
+
+    @property
+    def matched_nothing(self) -> bool:
+        return self.counted and self.references == 0
+
+
+def _subject(rule: Rule) -> str | None:
+    if isinstance(rule, CodemodRule):
+        return None
+    return rule.old.rpartition(".")[0] if isinstance(rule, RenameRule) else rule.old
+
+
+def rule_counts(campaign: Campaign, tree: RepoTree, paths: Sequence[str] | None = None) -> tuple[RuleCount, ...]:
+    """Files and references per rule (for `rename`, references to its class), in campaign order; one
+    parse per candidate file for all the rules together."""
+    subjects = [(rule, _subject(rule)) for rule in campaign.rules]
+    names = sorted({s for _, s in subjects if s})
+    files: dict[str, set[str]] = {name: set() for name in names}
+    refs: dict[str, int] = dict.fromkeys(names, 0)
+    last = tuple(sorted({name.rpartition(".")[2] for name in names}))
+    for path in mentioning(tree, tree.paths() if paths is None else paths, last) if names else ():
+        try:
+            source = tree.read(path)
+        except (OSError, LeftAlone):
+            continue
+        for _, name in reference_lines(path, source, names):
+            files[name].add(path)
+            refs[name] += 1
+    return tuple(
+        RuleCount(rule_label(rule), len(files[s]), refs[s]) if s else RuleCount(rule_label(rule), 0, 0, False)
+        for rule, s in subjects
+    )
+
+
 def mentioning(tree: RepoTree, paths: Iterable[str], needles_: Sequence[str]) -> list[str]:
     """The paths whose bytes contain any needle: a substring test, no decode, no parse.
 
@@ -67,7 +112,7 @@ def mentioning(tree: RepoTree, paths: Iterable[str], needles_: Sequence[str]) ->
     for path in paths:
         try:
             data = tree.read_bytes(path)
-        except OSError as error:
+        except (OSError, LeftAlone) as error:
             log.warning("cannot read %s: %s", path, error)
             continue
         if any(n in data for n in encoded):
@@ -89,13 +134,15 @@ def plan_campaign(campaign: Campaign, tree: RepoTree, *, user_root: str | Path |
     setup = _Setup(campaign, any(not isinstance(rule, MoveRule) for rule in campaign.rules), _root(tree, user_root))
     counts: dict[str, int] = {}
     slow: list[tuple[str, str]] = []
+    left_alone: list[str] = []
     for path in mentioning(tree, tree.paths(), needles(campaign.rules)):
         try:
             source = tree.read(path)
-        except (OSError, UnreadableFile) as error:
+        except (OSError, LeftAlone) as error:
             log.warning("cannot read %s: %s", path, error)
+            left_alone.append(path)
             continue
-        count = _quick_mentions(setup, source)
+        count = _quick_mentions(setup, path, source)
         if count == _SLOW:
             slow.append((path, source))
         elif count is not None:
@@ -103,7 +150,13 @@ def plan_campaign(campaign: Campaign, tree: RepoTree, *, user_root: str | Path |
     for (path, _), count in zip(slow, map_files(_mentions, setup, slow, jobs=jobs), strict=True):
         if count is not None:
             counts[path] = count
-    return _group(campaign, counts)
+    return replace(_group(campaign, counts), left_alone=tuple(sorted(left_alone + _refused(tree))))
+
+
+def _refused(tree: RepoTree) -> list[str]:
+    """Paths the tree will not read at all (symlinks, files over the size cap): listed in the plan."""
+    refused = getattr(tree, "refused", None)
+    return list(refused()) if refused is not None else []
 
 
 @dataclass(frozen=True)
@@ -121,10 +174,10 @@ def _root(tree: RepoTree, user_root: str | Path | None) -> str | None:
     return str(given) if given is not None else None
 
 
-def _quick_mentions(setup: _Setup, source: str) -> int | None:
+def _quick_mentions(setup: _Setup, path: str, source: str) -> int | None:
     """Reference count from the stdlib parser when that settles it; _SLOW when libCST must look."""
     names = setup.campaign.migrated_names
-    found = quick_references(source, names) if names else None
+    found = quick_references(source, names, package_of(path)) if names else None
     if found is None:
         return _SLOW
     if found:

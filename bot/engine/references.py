@@ -20,6 +20,7 @@ from bot.engine.codemods.bindings import (
     References,
     Relation,
     import_sites,
+    package_of,
     relation,
     resolve_references,
 )
@@ -35,15 +36,25 @@ def find_references(path: str, source: str, names: Sequence[str]) -> list[Findin
     parse errors on its own)."""
     if not names:
         return []
-    found = quick_references(source, names)
+    package = package_of(path)
+    found = quick_references(source, names, package)
     if found is None:
-        found = _scope_lines(source, names)
+        found = _scope_lines(source, names, package)
     return _findings(path, found)
+
+
+def reference_lines(path: str, source: str, names: Sequence[str]) -> list[tuple[int, str]]:
+    """(line, name) per reference, in no particular order: what `find_references` reports, unwrapped."""
+    if not names:
+        return []
+    package = package_of(path)
+    found = quick_references(source, names, package)
+    return found if found is not None else _scope_lines(source, names, package)
 
 
 def scope_references(path: str, source: str, names: Sequence[str]) -> list[Finding]:
     """The same findings from libCST's scope analysis alone: the reference `find_references` must match."""
-    return _findings(path, _scope_lines(source, names)) if names else []
+    return _findings(path, _scope_lines(source, names, package_of(path))) if names else []
 
 
 def _findings(path: str, found: _Found) -> list[Finding]:
@@ -56,7 +67,7 @@ def _findings(path: str, found: _Found) -> list[Finding]:
 # --- the stdlib path -------------------------------------------------------------------------------------
 
 
-def quick_references(source: str, names: Sequence[str]) -> _Found | None:
+def quick_references(source: str, names: Sequence[str], package: str | None = None) -> _Found | None:
     """(line, name) per reference, read from the stdlib tree; None when only scope analysis can tell."""
     if "\r" in source.replace("\r\n", ""):
         return None  # lone carriage returns: line numbering is not worth second-guessing
@@ -64,7 +75,7 @@ def quick_references(source: str, names: Sequence[str]) -> _Found | None:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
-    aliases = import_aliases(tree)
+    aliases = import_aliases(tree, package)
     sites = {name: _sites(aliases, name) for name in names}
     heads = {s.head for found in sites.values() for s in found if s.resolves}
     if not any(sites.values()):
@@ -155,7 +166,7 @@ def _reference_nodes(wrapper: MetadataWrapper, sites: list[ImportSite], name: st
     return nodes
 
 
-def _scope_lines(source: str, names: Sequence[str]) -> _Found:
+def _scope_lines(source: str, names: Sequence[str], package: str | None = None) -> _Found:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
@@ -163,7 +174,7 @@ def _scope_lines(source: str, names: Sequence[str]) -> _Found:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     found: _Found = []
     for name in names:
-        sites = import_sites(module, name)
+        sites = import_sites(module, name, package)
         if not sites:
             continue
         positions = wrapper.resolve(PositionProvider)

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
-from bot.engine.validate import FileCheck, TestComparison, TestOutcome, ValidationReport
+import re
+
+from bot.engine.validate import (
+    NOT_CONFIGURED,
+    FileCheck,
+    TestComparison,
+    TestOutcome,
+    TestStatus,
+    ValidationReport,
+)
 
 MAX_LISTED = 50  #: failing tests listed before "and N more"
+TAIL_LINES = 40  #: output lines kept in a PR body
+TAIL_CHARS = 4000
+#: hidden in the body of a PR whose tests did not pass: automerge never merges it
+VALIDATION_NOT_PASSED = "<!-- migration-bot:tests-not-passed -->"
+_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)
+_TOKEN = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}"
+    r"|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"
+    r"|\b[A-Fa-f0-9]{40,}\b|\b[A-Za-z0-9+/_-]{40,}={0,2}")
+_ASSIGNED = re.compile(r"(?i)(\b[\w.-]*(?:token|secret|password|passwd|api[_-]?key|private[_-]?key)[\w.-]*)"
+                       r"(\s*[=:]\s*)(?:\"[^\"]*\"|'[^']*'|\S+)")
 
 
 def render_summary(report: ValidationReport, *, campaign_title: str) -> str:
@@ -12,7 +32,8 @@ def render_summary(report: ValidationReport, *, campaign_title: str) -> str:
     verdict = "passed" if report.ok else "needs attention"
     parts = [
         f"## {campaign_title}: `{report.category}`",
-        f"Campaign `{report.campaign}`, category `{report.category}`. Validation **{verdict}**.",
+        f"Campaign `{report.campaign}`, category `{report.category}`. Validation **{verdict}** "
+        f"(tests: {report.test_status.value}).",
         _files_table(report.files),
         _not_changed(report),
         _tests(report.tests),
@@ -53,28 +74,55 @@ def _not_changed(report: ValidationReport) -> str:
 
 def _tests(tests: TestComparison | None) -> str:
     if tests is None:
-        return "### Tests\n\nNo tests were run for this category."
-    rows = ["| Run | Exit code | Failing tests |", "| --- | ---: | ---: |"]
+        return f"### Tests\n\nStatus: **{TestStatus.NOT_CONFIGURED.value}**: {NOT_CONFIGURED}."
+    status = tests.status
+    files = f"{len(tests.files)} test file(s)" if tests.files else "the command's own selection"
+    text = (f"### Tests\n\nStatus: **{status.value}**: {_cell(tests.status_reason)}.\n\n"
+            f"Command: `{_cell(tests.command)}` on {files}.")
+    rows = ["| Run | Exit code | Collected | Passed | Failed | Errors | Skipped |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     if tests.baseline is not None:
         rows.append(_run_row("before the change", tests.baseline))
-    rows.append(_run_row("after the change", tests.after))
-    text = f"### Tests\n\n{len(tests.files)} test file(s) run.\n\n" + "\n".join(rows)
+    if tests.after is not None:
+        rows.append(_run_row("after the change", tests.after))
+    if len(rows) > 2:
+        text += "\n\n" + "\n".join(rows)
     new = sorted(tests.new_failures)
     if new:
         listed = [f"- `{node}`" for node in new[:MAX_LISTED]]
         if len(new) > MAX_LISTED:
             listed.append(f"- and {len(new) - MAX_LISTED} more")
         text += "\n\n**New failures** (failing after the change, passing before):\n\n" + "\n".join(listed)
-    elif not tests.ok:
-        text += f"\n\n**The test run failed** without naming a test:\n\n```\n{tests.after.output_tail}\n```"
-    else:
+    if status is TestStatus.PASSED:
         text += "\n\nNo new test failures."
+    elif tests.after is not None and tests.after.output_tail:
+        text += f"\n\nOutput (tail, after the change):\n\n```\n{tail(tests.after.output_tail)}\n```"
+    if status is not TestStatus.PASSED:
+        text += f"\n\n{VALIDATION_NOT_PASSED}"
     return text
 
 
 def _run_row(label: str, outcome: TestOutcome) -> str:
     code = "timed out" if outcome.timed_out else str(outcome.exit_code)
-    return f"| {label} | {code} | {len(outcome.failed)} |"
+    c = outcome.counts
+    counts = ([str(c.collected), str(c.passed), str(c.failed), str(c.errors), str(c.skipped)] if c
+              else ["?"] * 5)
+    if not outcome.ran:
+        code += " (not run)"
+    return f"| {label} | {code} | {' | '.join(counts)} |"
+
+
+def tail(text: str, lines: int = TAIL_LINES, chars: int = TAIL_CHARS) -> str:
+    """The last `lines` lines (at most `chars` characters) of `text`, scrubbed, safe in a code block."""
+    kept = "\n".join(scrub(text).splitlines()[-lines:])[-chars:]
+    return kept.replace("```", "` ` `")
+
+
+def scrub(text: str) -> str:
+    """`text` with anything that looks like a token, key or password replaced by [redacted]."""
+    text = _PEM.sub("[redacted private key]", text)
+    text = _TOKEN.sub("[redacted]", text)
+    return _ASSIGNED.sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", text)
 
 
 def _totals(report: ValidationReport) -> str:

@@ -1,12 +1,13 @@
-"""Repository trees the engine reads: a directory on disk, or a mapping for pure tests."""
+"""The repository tree the engine reads: a directory on disk (tests add an in-memory one)."""
 
 from __future__ import annotations
 
 import io
 import os
 import re
+import stat
 import tokenize
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -16,11 +17,24 @@ SKIP_DIRS = frozenset({".git", "__pycache__", "node_modules", "venv", "env", "si
 _CODING_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
-class UnreadableFile(ValueError):
+#: files larger than this are left alone (generated tables, vendored bundles): listed, never parsed
+MAX_FILE_BYTES = 1 << 20
+
+
+class LeftAlone(ValueError):
+    """A file the engine will not touch: a symlink, over the size cap, or undecodable. Listed, never fatal."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class UnreadableFile(LeftAlone):
     """A file whose bytes cannot be decoded as UTF-8 nor by its PEP 263 coding declaration."""
 
     def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: cannot decode: {reason}")
+        ValueError.__init__(self, f"{path}: cannot decode: {reason}")
         self.path = path
         self.reason = reason
 
@@ -66,10 +80,15 @@ def encode_source(text: str) -> bytes:
 
 
 class DirectoryTree:
-    """A directory on disk. Hidden directories, virtualenvs, caches and node_modules are skipped."""
+    """A directory on disk. Hidden directories, virtualenvs, caches and node_modules are skipped.
 
-    def __init__(self, root: str | Path) -> None:
+    Symlinked directories are never walked; a symlinked .py file is listed but never read (it could point
+    out of the repository), and neither is a file over `max_bytes`: reading either raises LeftAlone.
+    """
+
+    def __init__(self, root: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> None:
         self.root = Path(root)
+        self.max_bytes = max_bytes
 
     def paths(self) -> list[str]:
         return sorted(self._walk(str(self.root), ""))
@@ -88,8 +107,23 @@ class DirectoryTree:
             elif name.endswith(".py") and entry.is_file():
                 yield f"{prefix}{name}"
 
+    def refused(self) -> list[str]:
+        """The .py paths `read` refuses: symlinks and files over the size cap."""
+        out = []
+        for path in self.paths():
+            info = os.lstat(self.root / path)
+            if stat.S_ISLNK(info.st_mode) or info.st_size > self.max_bytes:
+                out.append(path)
+        return out
+
     def read_bytes(self, path: str) -> bytes:
-        with open(self.root / path, "rb") as handle:
+        full = self.root / path
+        info = os.lstat(full)
+        if stat.S_ISLNK(info.st_mode):
+            raise LeftAlone(path, f"symlink to {os.readlink(full)}; not followed")
+        if info.st_size > self.max_bytes:
+            raise LeftAlone(path, f"{info.st_size} bytes, over the {self.max_bytes}-byte cap")
+        with open(full, "rb") as handle:
             return handle.read()
 
     def read(self, path: str) -> str:
@@ -98,19 +132,3 @@ class DirectoryTree:
 
 def _is_venv(path: str) -> bool:
     return os.path.exists(os.path.join(path, "pyvenv.cfg"))
-
-
-class MemoryTree:
-    """A tree held in a mapping {path: source}; for tests and for sources already in memory."""
-
-    def __init__(self, files: Mapping[str, str]) -> None:
-        self._files = dict(files)
-
-    def paths(self) -> list[str]:
-        return sorted(p for p in self._files if p.endswith(".py"))
-
-    def read(self, path: str) -> str:
-        return self._files[path]
-
-    def read_bytes(self, path: str) -> bytes:
-        return self._files[path].encode("utf-8", "surrogateescape")

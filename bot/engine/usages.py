@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from bot.engine.codemods.bindings import Relation
+from bot.engine.codemods.bindings import Relation, absolute_module
 
 _Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef
 _Defs = tuple[_Scope, ...]  #: the module and the functions around a node, outermost first
@@ -60,14 +60,15 @@ class Site:
         return replace(self, relation=rel, module_moves=moves)
 
 
-def import_aliases(tree: ast.Module) -> list[Site]:
-    """Every alias of every import statement (star imports bind nothing libCST records), in source order."""
+def import_aliases(tree: ast.Module, package: str | None = None) -> list[Site]:
+    """Every alias of every import statement (star imports bind nothing libCST records), in source order.
+    Relative imports are resolved against `package` when it is known (else marked `relative`)."""
     out: list[Site] = []
-    _collect(tree.body, tree, out)
+    _collect(tree.body, tree, out, package)
     return out
 
 
-def _collect(body: list[ast.stmt], scope: _Scope | None, out: list[Site]) -> None:
+def _collect(body: list[ast.stmt], scope: _Scope | None, out: list[Site], package: str | None = None) -> None:
     for stmt in body:
         if isinstance(stmt, ast.Import):
             out.extend(Site(stmt, a.name, a.asname or a.name, None, scope) for a in stmt.names)
@@ -75,17 +76,20 @@ def _collect(body: list[ast.stmt], scope: _Scope | None, out: list[Site]) -> Non
             if stmt.names[0].name == "*":
                 continue
             module, relative = stmt.module or "", bool(stmt.level) or stmt.module is None
+            if stmt.level:
+                resolved = absolute_module(stmt.level, stmt.module, package)
+                module, relative = (resolved, False) if resolved else (module, True)
             out.extend(Site(stmt, f"{module}.{a.name}", a.asname or a.name, module, scope, relative)
                        for a in stmt.names)
         elif isinstance(stmt, _FUNCTIONS):
-            _collect(stmt.body, stmt, out)
+            _collect(stmt.body, stmt, out, package)
         elif isinstance(stmt, ast.ClassDef):
-            _collect(stmt.body, None, out)
+            _collect(stmt.body, None, out, package)
         else:
             for name in _COMPOUND_FIELDS:
                 for child in getattr(stmt, name, ()):
                     _collect(child.body if isinstance(child, (ast.ExceptHandler, ast.match_case)) else [child],
-                             scope, out)
+                             scope, out, package)
 
 
 @dataclass(frozen=True, eq=False)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot import markers
 from bot.campaign.spec import OnFailure, Rollout
+from bot.engine.report import VALIDATION_NOT_PASSED
 from bot.forge.base import CheckResult, PullInfo
 from bot.rollout.state import CampaignState
 from bot.rollout.verdict import Verdict, VerdictResult
@@ -132,6 +133,9 @@ def _passed(state: CampaignState, rollout: Rollout, pull: PullInfo, labels: set[
 def _may_merge(state: CampaignState, rollout: Rollout, pull: PullInfo, labels: set[str]) -> bool:
     if pull.draft:
         return False
+    if VALIDATION_NOT_PASSED in (pull.body or "") and not is_revert(pull):
+        # the bot's own tests failed or did not run: green CI is not enough; a human asks to merge
+        return markers.LABEL_MERGE_REQUESTED in labels
     if is_revert(pull):
         return rollout.auto_revert_merge or markers.LABEL_MERGE_REQUESTED in labels
     if state.paused:

@@ -12,15 +12,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot import markers
 from bot.campaign.spec import Campaign
 from bot.forge.base import PullInfo
 from bot.rollout.state import CampaignState, CategoryState, CategoryStatus
+from bot.rollout.timeline import MAX_TIMELINE, TimelineEntry, timeline_events
 
 #: history points kept in the body; the oldest go first
 MAX_HISTORY = 50
+#: the hidden data's share of the body (GitHub caps an issue body at 65,536 characters); over it, the oldest
+#: history points and timeline entries go first
+MAX_DATA_CHARS = 40_000
 _DATA_RE = re.compile(r"<!-- migration-bot:dashboard-data (?P<json>.*?) -->", re.DOTALL)
 _FILES_RE = re.compile(r"^- files changed: (\d+)$", re.MULTILINE)
 _REFS_RE = re.compile(r"^- references removed: (\d+), left in changed files: (\d+)$", re.MULTILINE)
@@ -35,6 +39,8 @@ class HistoryPoint:
     at: str  #: ISO timestamp, UTC
     merged: int  #: categories merged
     left: int | None  #: references still to remove, where known from the PR bodies
+    #: references left per category whose PR reported totals (the web page's burndown)
+    categories: Mapping[str, int] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,11 @@ class DashboardData:
 
     history: tuple[HistoryPoint, ...] = ()
     empty: tuple[str, ...] = ()  #: categories planned with nothing to change (known only to a clone)
+    timeline: tuple[TimelineEntry, ...] = ()  #: what the bot did and why, oldest first, the last MAX_TIMELINE
+    #: each category's status at the last render, and whether the campaign was paused then: what new entries
+    #: are relative to
+    seen_statuses: Mapping[str, str] = field(default_factory=dict, hash=False)
+    seen_paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,15 +90,22 @@ def parse_data(body: str | None) -> DashboardData:
         return DashboardData()
     try:
         raw = json.loads(match["json"])
-        history = tuple(HistoryPoint(str(p["at"]), int(p["merged"]), None if p["left"] is None else int(p["left"]))
+        history = tuple(HistoryPoint(str(p["at"]), int(p["merged"]), None if p["left"] is None else int(p["left"]),
+                                     {str(k): int(v) for k, v in p.get("categories", {}).items()})
                         for p in raw.get("history", []))
-        return DashboardData(history[-MAX_HISTORY:], tuple(str(name) for name in raw.get("empty", [])))
+        timeline = tuple(TimelineEntry(str(e["at"]), e.get("category"), str(e["event"]), e.get("pull"),
+                                       str(e.get("why", ""))) for e in raw.get("timeline", []))
+        return DashboardData(history[-MAX_HISTORY:], tuple(str(name) for name in raw.get("empty", [])),
+                             timeline[-MAX_TIMELINE:], {str(k): str(v) for k, v in raw.get("seen_statuses", {}).items()},
+                             bool(raw.get("seen_paused", False)))
     except (ValueError, KeyError, TypeError, AttributeError):
         return DashboardData()
 
 
 def render_data(data: DashboardData) -> str:
-    raw = {"history": [vars(p) for p in data.history], "empty": list(data.empty)}
+    raw = {"history": [vars(p) for p in data.history], "empty": list(data.empty),
+           "timeline": [vars(e) for e in data.timeline], "seen_statuses": dict(data.seen_statuses),
+           "seen_paused": data.seen_paused}
     text = json.dumps(raw, sort_keys=True, separators=(",", ":")).replace(">", "\\u003e")
     return f"<!-- migration-bot:dashboard-data {text} -->"
 
@@ -105,12 +123,40 @@ def references_left(state: CampaignState, facts: Mapping[str, PullFacts]) -> int
                for c in counted)
 
 
-def with_point(data: DashboardData, at: str, merged: int, left: int | None) -> DashboardData:
+def left_per_category(state: CampaignState, facts: Mapping[str, PullFacts]) -> dict[str, int]:
+    """`references_left` per category, for the categories whose PR reports totals (a partial map)."""
+    return {c.name: (facts[c.name].left or 0) + (0 if c.status is CategoryStatus.MERGED else facts[c.name].removed or 0)
+            for c in state.categories
+            if c.status not in (CategoryStatus.EMPTY, CategoryStatus.SKIPPED)
+            and facts.get(c.name, PullFacts()).removed is not None}
+
+
+def with_point(data: DashboardData, at: str, merged: int, left: int | None,
+               categories: Mapping[str, int] | None = None) -> DashboardData:
     """Appends a point only when progress changed since the last one; keeps the last MAX_HISTORY."""
     last = data.history[-1] if data.history else None
-    if last is not None and (last.merged, last.left) == (merged, left):
+    point = HistoryPoint(at, merged, left, dict(categories or {}))
+    if last is not None and (last.merged, last.left, dict(last.categories)) == (merged, left, point.categories):
         return data
-    return DashboardData((*data.history, HistoryPoint(at, merged, left))[-MAX_HISTORY:], data.empty)
+    return replace(data, history=(*data.history, point)[-MAX_HISTORY:])
+
+
+def with_events(data: DashboardData, state: CampaignState, pulls: Mapping[int, PullInfo], at: str) -> DashboardData:
+    """Appends what changed since the last render to the timeline (nothing when nothing changed)."""
+    events = timeline_events(data.seen_statuses, data.seen_paused, state, pulls, at)
+    seen = {c.name: c.status.value for c in state.categories}
+    return replace(data, timeline=(*data.timeline, *events)[-MAX_TIMELINE:], seen_statuses=seen,
+                   seen_paused=state.paused)
+
+
+def within_budget(data: DashboardData, budget: int = MAX_DATA_CHARS) -> DashboardData:
+    """Drops the oldest history points and timeline entries, alternately, until the hidden data fits `budget`."""
+    while len(render_data(data)) > budget and (len(data.history) > 1 or data.timeline):
+        if data.timeline and (len(data.timeline) >= len(data.history) or len(data.history) <= 1):
+            data = replace(data, timeline=data.timeline[1:])
+        else:
+            data = replace(data, history=data.history[1:])
+    return data
 
 
 def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[PullInfo], data: DashboardData,
@@ -121,7 +167,8 @@ def render_dashboard(campaign: Campaign, state: CampaignState, pulls: Sequence[P
     facts = {c.name: pull_facts(by_number[c.pull_number].body) for c in state.categories
              if c.pull_number in by_number}
     merged = sum(c.status is CategoryStatus.MERGED for c in state.categories)
-    data = with_point(data, now, merged, references_left(state, facts))
+    data = with_point(data, now, merged, references_left(state, facts), left_per_category(state, facts))
+    data = within_budget(with_events(data, state, by_number, now))
     lines = [_headline(state), "", "| # | Category | Status | PR | Files | References removed | Left in its files |",
              "|---|---|---|---|---|---|---|"]
     lines += [_row(i, c, by_number, facts.get(c.name, PullFacts())) for i, c in enumerate(state.categories, 1)]

@@ -41,8 +41,17 @@ class TestRemapCall(CodemodTest):
     def test_keeps_comments_between_arguments(self) -> None:
         self.check(
             HEAD + "ExecutionEngine(\n    reg,  # the registry\n    bridge)\n",
-            HEAD + "ExecutionEngine.from_registry(\n    reg,  # the registry\n    bridge, None)\n",
+            HEAD + "ExecutionEngine.from_registry(\n    reg,  # the registry\n    bridge,\n    None)\n",
         )
+
+    def test_one_argument_per_line_keeps_its_lines_and_trailing_comma(self) -> None:
+        self.check(
+            HEAD + "x = ExecutionEngine(\n    reg,\n    websocket_bridge=bridge,\n)\n",
+            HEAD + "x = ExecutionEngine.from_registry(\n    reg,\n    bridge,\n    None,\n)\n",
+        )
+
+    def test_a_call_on_one_line_stays_on_one_line(self) -> None:
+        self.check(HEAD + "ExecutionEngine(reg, bridge,)\n", HEAD + "ExecutionEngine.from_registry(reg, bridge, None,)\n")
 
     def test_kwargs_is_reported_with_its_line(self) -> None:
         before = HEAD + "x = 1\nExecutionEngine(reg, **kw)\n"

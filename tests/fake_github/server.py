@@ -20,11 +20,13 @@ import jwt
 from tests.fake_github import (
     bare,
     dispatch,
+    oauth,
     routes_checks,
     routes_issue_list,
     routes_issues,
     routes_pulls,
     routes_repos,
+    routes_user,
 )
 from tests.fake_github.deliver import Delivery, deliver
 from tests.fake_github.faults import Faults
@@ -39,7 +41,7 @@ from tests.fake_github.state import BOT_LOGIN, Repo, State
 
 log = logging.getLogger(__name__)
 ROUTES = (routes_repos.ROUTES + routes_pulls.ROUTES + routes_issue_list.ROUTES + routes_issues.ROUTES
-          + routes_checks.ROUTES)
+          + routes_checks.ROUTES + routes_user.ROUTES)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class FakeGitHub(State):
             self._routes.setdefault(method, []).append((template, template_regex(template), handler))
         self._server: ThreadingHTTPServer | None = None
         self.api_url = ""
+        self.oauth = oauth.OAuth()  #: the OAuth web flow (not REST): see oauth.py
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> FakeGitHub:
@@ -218,6 +221,12 @@ def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 cgi = dispatch.handle_git(fake, self.command, self.path, headers, body)
                 fake.requests.append(RequestRecord(self.command, self.path, f"{self.command} git", cgi.status))
                 self._send(cgi.status, cgi.headers, cgi.body)
+                return
+            if self.path.startswith(oauth.PREFIX):
+                status, out, payload = oauth.handle(fake, self.command, self.path, body, headers.get("content-type", ""))
+                operation = f"{self.command} {self.path.split('?')[0]}"
+                fake.requests.append(RequestRecord(self.command, self.path, operation, status))
+                self._send(status, out, payload)
                 return
             reply = dispatch.handle_api(fake, self.command, self.path, headers, body)
             operation = fake.router_match(self.command, self.path.split("?")[0])

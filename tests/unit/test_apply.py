@@ -11,9 +11,11 @@ import pytest
 from bot.campaign.load import parse_campaign
 from bot.campaign.spec import Campaign
 from bot.engine.apply import apply_rules, write_results
+from bot.engine.plan import plan_campaign
 from bot.engine.results import FindingKind, Outcome
-from bot.engine.tree import DirectoryTree, MemoryTree, UnreadableFile
+from bot.engine.tree import DirectoryTree, UnreadableFile
 from tests.campaigns import engine_move
+from tests.memory_tree import MemoryTree
 
 CAMPAIGN = engine_move(("all", 0, "**/*.py"))
 USES = "from old_pkg.engines import Engine\n\n\ndef make():\n    return Engine()\n"
@@ -109,3 +111,25 @@ def test_directory_tree_decodes_by_declaration_or_says_why_not(tmp_path: Path) -
     assert tree.read("latin.py").endswith("x = '\xe9'\n")
     with pytest.raises(UnreadableFile, match="bad.py"):
         tree.read("bad.py")
+
+
+def test_a_symlink_and_an_oversized_file_are_listed_and_left_alone(campaign: Campaign, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_text(USES)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "real.py").write_text(USES)
+    (repo / "big.py").write_text(USES + "#" * 200 + "\n")
+    (repo / "link.py").symlink_to(outside)
+    tree = DirectoryTree(repo, max_bytes=len(USES) + 10)
+    results = {r.path: r for r in apply_rules(campaign, tree, tree.paths(), jobs=1)}
+    assert results["real.py"].outcome is Outcome.CHANGED
+    for path, reason in (("link.py", "symlink"), ("big.py", "cap")):
+        assert results[path].outcome is Outcome.SKIPPED
+        assert [f.kind for f in results[path].findings] == [FindingKind.WARNING]
+        assert reason in results[path].findings[0].message
+    plan = plan_campaign(campaign, tree)
+    assert plan.category("all").files == ("real.py",)
+    assert plan.left_alone == ("big.py", "link.py")
+    assert write_results(repo, list(results.values())) == ["real.py"]
+    assert outside.read_text() == USES  # never followed out of the repository

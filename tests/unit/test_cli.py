@@ -9,9 +9,10 @@ import pytest
 
 from bot.cli import EXIT_FINDINGS, EXIT_OK, EXIT_REPO, EXIT_USAGE, main
 from bot.gitops import run_git
-from tests.campaigns import PYTEST, engine_move
+from tests.campaigns import SYSTEM_SETUP, VENV_PYTEST, engine_move
 
-CAMPAIGN = engine_move(("unit", 0, "tests/unit/**/*.py"), ("e2e", 1, "tests/e2e/**/*.py"), tests=PYTEST)
+CAMPAIGN = engine_move(("unit", 0, "tests/unit/**/*.py"), ("e2e", 1, "tests/e2e/**/*.py"), tests=VENV_PYTEST,
+                       setup=SYSTEM_SETUP)
 REPO = {
     "old_pkg/__init__.py": "",
     "old_pkg/engines.py": "class Engine:\n    kind = 'old'\n",
@@ -136,7 +137,10 @@ def test_validate_passes_a_clean_category(campaign: Path, repo: Path, capsys: py
     assert report["ok"] is True
     assert [f["path"] for f in report["files"]] == ["tests/unit/test_make.py"]
     assert report["tests"]["new_failures"] == []
+    assert report["tests"]["status"] == "passed"
     assert report["tests"]["baseline"]["exit_code"] == 0
+    assert report["tests"]["counts"]["after"] == {"collected": 1, "passed": 1, "failed": 0, "errors": 0,
+                                                  "skipped": 0}
     assert report["remaining"]["unit"] == 0 and report["remaining"]["e2e"] >= 1
 
 
@@ -148,3 +152,38 @@ def test_validate_catches_the_test_the_change_breaks(campaign: Path, repo: Path,
     summary = capsys.readouterr().out
     assert "## Move the engine: `e2e`" in summary
     assert "`tests/e2e/test_kind.py::test_kind`" in summary
+
+
+def test_validate_in_the_sandbox_says_so(campaign: Path, repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["apply", str(campaign), "--repo", str(repo), "--category", "unit"]) == EXIT_OK
+    capsys.readouterr()
+    code = main(["validate", str(campaign), "--repo", str(repo), "--category", "unit", "--json", "--sandbox"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_OK, out
+    assert "running the tests (bwrap)" in err
+    assert json.loads(out)["tests"]["status"] == "passed"
+
+
+def test_validate_runs_plain_by_default_and_a_run_that_did_not_happen_fails(
+    tmp_path: Path, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    campaign = tmp_path / "missing-runner.yml"
+    campaign.write_text(engine_move(("unit", 0, "tests/unit/**/*.py"), tests="no-such-runner-xyz {files}",
+                                    setup=SYSTEM_SETUP))
+    assert main(["apply", str(campaign), "--repo", str(repo), "--category", "unit"]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["validate", str(campaign), "--repo", str(repo), "--category", "unit", "--json"]) == EXIT_FINDINGS
+    out, err = capsys.readouterr()
+    assert "running the tests (plain subprocess)" in err
+    tests = json.loads(out)["tests"]
+    assert tests["status"] == "not_run" and "no-such-runner-xyz" in tests["reason"]
+
+
+def test_validate_without_a_test_command_is_not_configured(tmp_path: Path, repo: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    campaign = tmp_path / "no-tests.yml"
+    campaign.write_text(engine_move(("unit", 0, "tests/unit/**/*.py")))
+    assert main(["apply", str(campaign), "--repo", str(repo), "--category", "unit"]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["validate", str(campaign), "--repo", str(repo), "--category", "unit"]) == EXIT_OK
+    assert "Status: **not_configured**" in capsys.readouterr().out

@@ -87,22 +87,23 @@ def test_history_appends_only_on_progress_and_reads_back() -> None:
     assert same.body == first.body  # nothing moved: identical text, so no edit
     moved = _render([_pull(1, "core", state="closed", merged=True)], parse_data(same.body), now="t3",
                     planned={"api": 0})
-    assert parse_data(moved.body).history == (HistoryPoint("t1", 0, 8), HistoryPoint("t3", 1, 1))
+    assert parse_data(moved.body).history == (HistoryPoint("t1", 0, 8, {"core": 8}),
+                                                  HistoryPoint("t3", 1, 1, {"core": 1}))
     assert "`▁█`" in moved.body
 
 
 def test_references_left_is_unknown_until_every_category_reported() -> None:
     partial = _render([_pull(1, "core")], now="t1")  # `api` has work and no PR yet
-    assert parse_data(partial.body).history == (HistoryPoint("t1", 0, None),)
+    assert parse_data(partial.body).history == (HistoryPoint("t1", 0, None, {"core": 8}),)
     complete = _render([_pull(1, "core"), _pull(2, "api")], parse_data(partial.body), now="t2")
-    assert parse_data(complete.body).history[-1] == HistoryPoint("t2", 0, 16)
+    assert parse_data(complete.body).history[-1] == HistoryPoint("t2", 0, 16, {"core": 8, "api": 8})
 
 
 def test_history_is_bounded() -> None:
     long = DashboardData(tuple(HistoryPoint(f"t{i}", 0, i) for i in range(MAX_HISTORY + 10)))
     rendered = _render([_pull(1, "core", state="closed", merged=True)], long, now="last", planned={"api": 0})
     history = parse_data(rendered.body).history
-    assert len(history) == MAX_HISTORY and history[-1] == HistoryPoint("last", 1, 1)
+    assert len(history) == MAX_HISTORY and history[-1] == HistoryPoint("last", 1, 1, {"core": 1})
     assert history[0].at == "t11"
 
 

@@ -11,8 +11,9 @@ from bot.campaign.spec import Campaign
 from bot.engine.plan import plan_campaign
 from bot.engine.pool import SERIAL_BELOW
 from bot.engine.references import scope_references
-from bot.engine.tree import DirectoryTree, MemoryTree
+from bot.engine.tree import DirectoryTree
 from tests.campaigns import engine_move
+from tests.memory_tree import MemoryTree
 
 CAMPAIGN = engine_move(("e2e", 1, "tests/e2e/**/*.py"), ("unit", 0, "tests/unit/**/*.py"))
 FILES = {

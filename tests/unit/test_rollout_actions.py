@@ -8,6 +8,7 @@ import pytest
 
 from bot import markers
 from bot.campaign.spec import MergeMethod, OnFailure, Rollout
+from bot.engine.report import VALIDATION_NOT_PASSED
 from bot.forge.base import CheckResult, PullInfo
 from bot.rollout.actions import (
     CHECKS_CONCERN,
@@ -41,6 +42,12 @@ def bot_pull(labels: tuple[str, ...] = (), kind: str = "pull", **changes: object
     return dataclasses.replace(pull, **changes)
 
 
+def not_passed_pull(labels: tuple[str, ...] = ()) -> PullInfo:
+    """A bot PR whose body says the bot's own test run failed or did not run."""
+    pull = bot_pull(labels)
+    return dataclasses.replace(pull, body=f"{pull.body}\n{VALIDATION_NOT_PASSED}")
+
+
 def kinds(actions: list[object]) -> list[str]:
     return [type(a).__name__ for a in actions]
 
@@ -63,6 +70,9 @@ def kinds(actions: list[object]) -> list[str]:
         (PASSED, Rollout(automerge=True), bot_pull((markers.LABEL_GREEN,)), RUNNING, ["Merge"]),
         (PASSED, Rollout(), bot_pull((markers.LABEL_MERGE_REQUESTED,)), RUNNING, ["AddLabels", "Merge"]),
         (PASSED, Rollout(automerge=True), bot_pull(draft=True), RUNNING, ["AddLabels"]),
+        # the bot's tests failed or did not run: green CI never automerges it; a human may ask
+        (PASSED, Rollout(automerge=True), not_passed_pull(), RUNNING, ["AddLabels"]),
+        (PASSED, Rollout(), not_passed_pull((markers.LABEL_MERGE_REQUESTED,)), RUNNING, ["AddLabels", "Merge"]),
         (PASSED, Rollout(automerge=True), bot_pull(), PAUSED, ["AddLabels"]),
         (PASSED, Rollout(), bot_pull((markers.LABEL_FAILED,)), RUNNING, ["Comment", "RemoveLabel", "AddLabels"]),
         (PASSED, Rollout(automerge=True), bot_pull(kind="revert"), PAUSED, ["AddLabels"]),

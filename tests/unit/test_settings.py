@@ -39,6 +39,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
             "MIGRATION_BOT_WORKDIR": str(tmp_path),
             "MIGRATION_BOT_RECONCILE_SECONDS": "60",
             "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+            "MIGRATION_BOT_SANDBOX": "None",
         }
     )
     assert settings == Settings(
@@ -53,6 +54,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
         workdir=str(tmp_path),
         reconcile_seconds=60,
         prometheus_multiproc_dir=str(tmp_path),
+        sandbox="none",
     )
 
 
@@ -77,6 +79,7 @@ def test_app_key_from_file(tmp_path: Path) -> None:
         ({"MIGRATION_BOT_MAX_BODY": "-5"}, "MIGRATION_BOT_MAX_BODY"),
         ({"MIGRATION_BOT_RECONCILE_SECONDS": "5m"}, "MIGRATION_BOT_RECONCILE_SECONDS"),
         ({"MIGRATION_BOT_EAGER": "maybe"}, "MIGRATION_BOT_EAGER"),
+        ({"MIGRATION_BOT_SANDBOX": "docker"}, "MIGRATION_BOT_SANDBOX"),
         ({"MIGRATION_BOT_WORKDIR": "/nonexistent/clones"}, "MIGRATION_BOT_WORKDIR"),
         ({"MIGRATION_BOT_NAME": "migration bot"}, "MIGRATION_BOT_NAME"),
         ({"GITHUB_API_URL": "api.github.com"}, "GITHUB_API_URL"),

@@ -6,12 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.campaign.load import parse_campaign
-from bot.campaign.spec import Campaign
+from bot.campaign.load import CampaignError, parse_campaign
+from bot.campaign.spec import BROKER_VISIBILITY_TIMEOUT_S, MAX_TEST_TIMEOUT, SETUP_TIMEOUT_S, Campaign
 from bot.engine.results import FileResult, Finding, FindingKind, Outcome
-from bot.engine.validate import TestComparison, TestOutcome, validate_category
-from bot.testrun import compare_tests
-from tests.campaigns import PYTEST, engine_move
+from bot.engine.validate import Counts, TestComparison, TestOutcome, TestStatus, validate_category
+from bot.sandbox import PlainRunner
+from bot.testrun import TestSetup, compare_tests
+from tests.campaigns import PYTEST, SYSTEM_SETUP, engine_move
+from workers.celery_app import VISIBILITY_TIMEOUT_S
+
+
+def campaign_with_tests() -> Campaign:
+    return parse_campaign(engine_move(("unit", 0, "tests/**/*.py"), tests=PYTEST, setup=SYSTEM_SETUP), source="c.yml")
 
 CAMPAIGN = engine_move(("unit", 0, "tests/**/*.py"))
 OLD = "from old_pkg.engines import Engine\n\n\ndef make():\n    return Engine()\n"
@@ -74,25 +80,53 @@ def test_unmappable_calls_and_untouched_files_are_listed(campaign: Campaign) -> 
     assert report.ok  # unmappable calls are for a human, but they do not fail validation
 
 
-def _outcome(code: int, *failed: str, timed_out: bool = False) -> TestOutcome:
-    return TestOutcome(code, frozenset(failed), timed_out)
+ONE_PASSED = Counts(1, 1)
+
+
+def _outcome(code: int, *failed: str, timed_out: bool = False, problem: str = "",
+             counts: Counts | None = ONE_PASSED) -> TestOutcome:
+    return TestOutcome(code, frozenset(failed), timed_out, counts=counts, problem=problem)
+
+
+CRASH = "pytest stopped on a usage error (exit 4)"
 
 
 @pytest.mark.parametrize(
-    ("baseline", "after", "ok"),
+    ("baseline", "after", "status"),
     [
-        (_outcome(0), _outcome(0), True),
-        (_outcome(1, "t.py::a"), _outcome(1, "t.py::a"), True),
-        (_outcome(0), _outcome(1, "t.py::a"), False),
-        (None, _outcome(1, "t.py::a"), False),
-        (_outcome(0), _outcome(2), False),  # crashed without naming a test
-        (_outcome(2), _outcome(2), True),  # crashed the same way before the change
-        (_outcome(0), _outcome(-1, timed_out=True), False),
-        (_outcome(0), _outcome(5), True),  # nothing collected
+        (_outcome(0), _outcome(0), TestStatus.PASSED),
+        (_outcome(1, "t.py::a"), _outcome(1, "t.py::a"), TestStatus.PASSED),
+        (_outcome(0), _outcome(1, "t.py::a"), TestStatus.FAILED),
+        (None, _outcome(1, "t.py::a"), TestStatus.FAILED),
+        (_outcome(0), _outcome(4, problem=CRASH), TestStatus.NOT_RUN),
+        # the same crash before the change is still no verdict: never a pass
+        (_outcome(4, problem=CRASH), _outcome(4, problem=CRASH), TestStatus.NOT_RUN),
+        (_outcome(0), _outcome(-9, timed_out=True, problem="timed out"), TestStatus.NOT_RUN),
+        (_outcome(0), _outcome(5, problem="no test was collected"), TestStatus.NOT_RUN),
+        # a runner without a report: the exit code only
+        (_outcome(0, counts=None), _outcome(0, counts=None), TestStatus.PASSED),
+        (_outcome(0, counts=None), _outcome(1, counts=None), TestStatus.FAILED),
+        (_outcome(1, counts=None), _outcome(1, counts=None), TestStatus.NOT_RUN),
     ],
 )
-def test_comparison_verdicts(baseline: TestOutcome | None, after: TestOutcome, ok: bool) -> None:
-    assert TestComparison(baseline, after).ok is ok
+def test_comparison_verdicts(baseline: TestOutcome | None, after: TestOutcome, status: TestStatus) -> None:
+    comparison = TestComparison(baseline, after)
+    assert comparison.status is status
+    assert comparison.ok is (status is TestStatus.PASSED)
+    assert comparison.to_json()["status"] == status.value
+
+
+def test_nothing_attempted_is_not_run_with_its_reason() -> None:
+    comparison = TestComparison(None, None, reason="no sandbox on this worker")
+    assert comparison.status is TestStatus.NOT_RUN
+    assert comparison.status_reason == "no sandbox on this worker"
+
+
+def test_no_test_command_is_not_configured_and_ok(campaign: Campaign) -> None:
+    report = validate_category(campaign, "unit", [_changed("tests/a.py", OLD, NEW)], None, {})
+    assert report.test_status is TestStatus.NOT_CONFIGURED
+    assert report.ok
+    assert report.to_json()["tests"]["status"] == "not_configured"
 
 
 def _project(root: Path, test_source: str) -> Path:
@@ -108,10 +142,34 @@ def test_baseline_with_real_pytest_only_new_failures_count(campaign: Campaign, t
     after = ("def test_flaky_before():\n    assert False\n\n"
              "def test_engine():\n    assert 'new' == 'old'\n")
     base, work = _project(tmp_path / "base", before), _project(tmp_path / "work", after)
-    tests = compare_tests(PYTEST, ["tests/test_engine.py"], work, 60, baseline_cwd=base)
+    tests = compare_tests(campaign_with_tests().validate, ["tests/test_engine.py"], after=work, before=base,
+                          setup=TestSetup(PlainRunner(), tmp_path / "venvs"))
+    assert tests is not None
     results = [_changed("tests/test_engine.py", OLD + before, NEW + after)]
     report = validate_category(campaign, "unit", results, tests, {"unit": 0})
     assert tests.new_failures == {"tests/test_engine.py::test_engine"}
     assert not report.ok
     assert report.to_json()["tests"]["new_failures"] == ["tests/test_engine.py::test_engine"]
     assert report.totals["new_test_failures"] == 1
+    assert report.to_json()["tests"]["counts"]["after"] == {"collected": 2, "passed": 0, "failed": 2,
+                                                          "errors": 0, "skipped": 0}
+
+
+def test_a_timeout_over_the_broker_visibility_timeout_is_a_campaign_error_naming_the_field() -> None:
+    text = engine_move(("unit", 0, "tests/**/*.py"), tests=PYTEST, timeout=MAX_TEST_TIMEOUT + 1)
+    with pytest.raises(CampaignError) as error:
+        parse_campaign(text, source="c.yml")
+    [problem] = error.value.problems
+    assert problem.field == "validate.timeout"
+    assert f"{BROKER_VISIBILITY_TIMEOUT_S} s" in problem.message and "visibility timeout" in problem.message
+    assert 2 * MAX_TEST_TIMEOUT + SETUP_TIMEOUT_S < BROKER_VISIBILITY_TIMEOUT_S
+    assert VISIBILITY_TIMEOUT_S == BROKER_VISIBILITY_TIMEOUT_S
+
+
+def test_setup_and_select_are_read() -> None:
+    text = engine_move(("unit", 0, "tests/**/*.py"), tests=PYTEST, setup=("python -m venv {venv}",),
+                       select="tests/**/test_*.py")
+    validation = parse_campaign(text, source="c.yml").validate
+    assert validation.setup == ("python -m venv {venv}",)
+    assert validation.select == "tests/**/test_*.py"
+    assert parse_campaign(engine_move(("unit", 0, "tests/**/*.py"), tests=PYTEST), source="c.yml").validate.setup is None

@@ -258,14 +258,14 @@ def test_missing_event_header_is_400(client: FlaskClient) -> None:
 
 def test_healthz_ok(client: FlaskClient) -> None:
     response = client.get("/healthz")
-    assert (response.status_code, response.json) == (200, {"redis": "ok", "broker": "ok"})
+    assert (response.status_code, response.json) == (200, {"redis": "ok", "broker": "ok", "sandbox": "bwrap"})
 
 
 def test_healthz_names_an_unreachable_redis(settings: Settings, broker: Broker, closed_port: int) -> None:
     down = redis.Redis(port=closed_port, socket_connect_timeout=1)
     client = create_app(settings, celery=broker.celery, redis_client=down).test_client()
     response = client.get("/healthz")
-    assert (response.status_code, response.json) == (503, {"redis": "down", "broker": "ok"})
+    assert (response.status_code, response.json) == (503, {"redis": "down", "broker": "ok", "sandbox": "bwrap"})
 
 
 def test_healthz_names_an_unreachable_broker(
@@ -274,7 +274,7 @@ def test_healthz_names_an_unreachable_broker(
     dead = make_celery(Settings(webhook_secret=SECRET, redis_url=f"redis://127.0.0.1:{closed_port}/0"))
     client = create_app(settings, celery=dead, redis_client=dedupe).test_client()
     response = client.get("/healthz")
-    assert (response.status_code, response.json) == (503, {"redis": "ok", "broker": "down"})
+    assert (response.status_code, response.json) == (503, {"redis": "ok", "broker": "down", "sandbox": "bwrap"})
 
 
 def test_metrics_count_outcomes(client: FlaskClient) -> None:

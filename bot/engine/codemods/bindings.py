@@ -39,6 +39,28 @@ def dotted_node(path: str) -> cst.Name | cst.Attribute:
     return node
 
 
+def package_of(filename: str | None) -> str | None:
+    """The package a repository file belongs to, for resolving its relative imports: "pkg.sub" for
+    "pkg/sub/mod.py" and for "pkg/sub/__init__.py"; a leading "src/" is the layout, not the package."""
+    if not filename or not filename.endswith(".py"):
+        return None
+    parts = filename.replace("\\", "/").split("/")
+    parts = parts[1:] if len(parts) > 1 and parts[0] == "src" else parts
+    return ".".join(parts[:-1])
+
+
+def absolute_module(level: int, module: str | None, package: str | None) -> str | None:
+    """`from ..x import y` seen from `package`: the absolute module ("a.x" from "a.b"); None when the
+    file's package is unknown or the dots climb above the repository."""
+    if package is None:
+        return None
+    parts = package.split(".") if package else []
+    if level - 1 >= len(parts):
+        return None  # Python's "attempted relative import beyond top-level package"
+    base = parts[: len(parts) - (level - 1)]
+    return ".".join([*base, *([module] if module else [])]) or None
+
+
 def split_path(path: str) -> tuple[str, str]:
     """("a.b", "X") for "a.b.X"; ("", "mock") for a top-level "mock"."""
     module, _, last = path.rpartition(".")
@@ -66,14 +88,22 @@ class ImportSite:
     module_moves: bool = False
 
 
-def sites_in(stmt: cst.Import | cst.ImportFrom, old: str) -> list[ImportSite]:
-    """The aliases of `stmt` that concern `old` (relative and star imports never do)."""
+def sites_in(stmt: cst.Import | cst.ImportFrom, old: str, package: str | None = None) -> list[ImportSite]:
+    """The aliases of `stmt` that concern `old`. Star imports never do; relative ones are resolved
+    against `package` (the file's), and never concern anything when it is unknown."""
     if isinstance(stmt.names, cst.ImportStar):
         return []
     if isinstance(stmt, cst.ImportFrom):
-        if stmt.relative or stmt.module is None:
+        written = get_full_name_for_node(stmt.module) if stmt.module is not None else None
+        if stmt.relative:
+            resolved = absolute_module(len(stmt.relative), written, package)
+            if resolved is None:
+                return []
+            module = resolved
+        elif written is None:
             return []
-        module = get_full_name_for_node(stmt.module) or ""
+        else:
+            module = written
         module_moves = relation(module, old) in (Relation.SAME, Relation.INSIDE)
     sites = []
     for alias in stmt.names:
@@ -90,21 +120,23 @@ def sites_in(stmt: cst.Import | cst.ImportFrom, old: str) -> list[ImportSite]:
 
 
 class _ImportSurvey(cst.CSTVisitor):
-    def __init__(self, old: str) -> None:
+    def __init__(self, old: str, package: str | None) -> None:
         super().__init__()
         self.old = old
+        self.package = package
         self.sites: list[ImportSite] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, (cst.Import, cst.ImportFrom)):
-            self.sites.extend(sites_in(node, self.old))
+            self.sites.extend(sites_in(node, self.old, self.package))
             return False
         return isinstance(node, STATEMENT_NODES)
 
 
-def import_sites(tree: cst.Module, old: str) -> list[ImportSite]:
-    """Every import alias in the module (any depth) that concerns `old`, in source order."""
-    survey = _ImportSurvey(old)
+def import_sites(tree: cst.Module, old: str, package: str | None = None) -> list[ImportSite]:
+    """Every import alias in the module (any depth) that concerns `old`, in source order; relative
+    imports are resolved against `package` (see `package_of`)."""
+    survey = _ImportSurvey(old, package)
     tree.visit(survey)
     return survey.sites
 
@@ -117,6 +149,17 @@ class References:
     exact: set[cst.CSTNode] = field(default_factory=set)  #: accesses that are `old` itself
     via: dict[cst.CSTNode, str] = field(default_factory=dict)  #: module access -> attribute path to `old`
     accesses: dict[ImportSite, list[cst.CSTNode]] = field(default_factory=dict)
+    #: accesses that may also refer to another binding (`x = 1` elsewhere in the scope, an import of
+    #: something else in an `except` branch): rewriting them could change what they refer to
+    ambiguous: set[cst.CSTNode] = field(default_factory=set)
+    #: `import a.b.c` also binds `a` and `a.b`: their own uses, which need the statement kept
+    prefix_uses: dict[ImportSite, list[cst.CSTNode]] = field(default_factory=dict)
+
+    def is_ambiguous(self, node: cst.CSTNode) -> bool:
+        """True when `node` (an access, or an attribute chain on one) may refer to another binding."""
+        while isinstance(node, cst.Attribute) and node not in self.ambiguous:
+            node = node.value
+        return node in self.ambiguous
 
     def denotes_old(self, node: cst.CSTNode) -> bool:
         """True when `node` (a Name or Attribute of the analysed tree) refers to `old`."""
@@ -138,17 +181,31 @@ def resolve_references(wrapper: MetadataWrapper, sites: Iterable[ImportSite], ol
     """Scope analysis of `wrapper.module` (cached in the wrapper) turned into the references to `old`."""
     scopes = wrapper.resolve(ScopeProvider)
     refs = References(old)
+    sites = list(sites)
+    statements = {id(site.stmt) for site in sites}
     for site in sites:
         scope = scopes.get(site.stmt)
         if scope is None or site.module_moves:
             continue
-        nodes = [
-            access.node
+        accesses = [
+            access
             for assignment in scope.assignments
             if getattr(assignment, "node", None) is site.stmt and assignment.name == site.local
             for access in assignment.references
         ]
+        nodes = [access.node for access in accesses]
+        refs.ambiguous.update(
+            access.node for access in accesses
+            if any(id(getattr(r, "node", None)) not in statements for r in access.referents)
+        )
         refs.accesses[site] = nodes
+        if isinstance(site.stmt, cst.Import) and site.alias.asname is None and "." in site.local:
+            refs.prefix_uses[site] = [
+                access.node
+                for assignment in scope.assignments
+                if getattr(assignment, "node", None) is site.stmt and site.local.startswith(assignment.name + ".")
+                for access in assignment.references
+            ]
         for node in nodes:
             if site.relation is Relation.SAME:
                 refs.exact.add(node)

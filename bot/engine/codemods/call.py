@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import libcst as cst
+from libcst.metadata import BuiltinScope, GlobalScope, ScopeProvider
 
 from bot.campaign.spec import Param
 from bot.engine.codemods.bindings import References, import_sites, resolve_references
@@ -91,6 +92,31 @@ def _args_by_param(args: Sequence[cst.Arg], params: Sequence[Param]) -> dict[str
     }
 
 
+def template_free_names(template: cst.BaseExpression, head: cst.Name, params: Sequence[Param]) -> tuple[str, ...]:
+    """Names the template reads besides its head and the parameters (e.g. a helper or a constant)."""
+    class _Reads(cst.CSTVisitor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.names: list[str] = []
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if node is not head and node.value not in skip:
+                self.names.append(node.value)
+
+    skip = {p.name for p in params} | {"None", "True", "False"}
+    reads = _Reads()
+    template.visit(reads)
+    return tuple(dict.fromkeys(reads.names))
+
+
 class RemapCallCommand(MigrationCommand):
     """Rewrites `Old(a, b)` into the template, e.g. `Old.from_registry(a, b, None)`.
 
@@ -111,9 +137,11 @@ class RemapCallCommand(MigrationCommand):
         self.defaults = {p.name: cst.parse_expression(p.default) for p in self.params if p.default is not None}
         self._refs = References(old)
         self._changed = False
+        #: names the template reads that are neither its head nor a parameter: they must not be captured
+        self.free = template_free_names(self.template, self.head, self.params)
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        sites = import_sites(tree, self.old)
+        sites = import_sites(tree, self.old, self.package)
         if not sites:
             return tree
         self._refs = resolve_references(self.wrapper, sites, self.old)
@@ -122,8 +150,36 @@ class RemapCallCommand(MigrationCommand):
         updated = tree.visit(self)
         return updated if self._changed else tree
 
+    def _captured(self, call: cst.Call) -> str | None:
+        """The first free template name that a function, class or comprehension scope around the call
+        binds (module-level names and builtins are what the template means)."""
+        if not self.free:
+            return None
+        scope = self.wrapper.resolve(ScopeProvider).get(call)
+        if scope is None:
+            return None
+        for name in self.free:
+            if any(not isinstance(a.scope, (GlobalScope, BuiltinScope)) for a in scope[name]):
+                return name
+        return None
+
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if not self._refs.denotes_old(original_node.func):
+            return updated_node
+        if self._refs.is_ambiguous(original_node.func):
+            self.report(
+                FindingKind.UNMAPPABLE_CALL, original_node, f"call {self.old}",
+                f"call of {self.old} not rewritten: the callee may also refer to another binding here; "
+                "left for a human",
+            )
+            return updated_node
+        captured = self._captured(original_node)
+        if captured:
+            self.report(
+                FindingKind.UNMAPPABLE_CALL, original_node, f"call {self.old}",
+                f"call of {self.old} not rewritten: the template's `{captured}` would refer to a local "
+                "name here; left for a human",
+            )
             return updated_node
         try:
             bound = bind_arguments(updated_node.args, self.params, self.defaults)
@@ -136,5 +192,35 @@ class RemapCallCommand(MigrationCommand):
         self._changed = True
         filled = self.template.visit(_Fill(self.head, updated_node, bound, self.params))
         if isinstance(filled, cst.Call):
-            filled = filled.with_changes(whitespace_before_args=updated_node.whitespace_before_args)
+            filled = _keep_layout(filled.with_changes(whitespace_before_args=updated_node.whitespace_before_args),
+                                  updated_node)
         return filled.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+
+
+def _keep_layout(filled: cst.Call, call: cst.Call) -> cst.Call:
+    """A call written one argument per line stays so: arguments the template adds go on lines of their
+    own (same indent, no comment copied), and a trailing comma stays a trailing comma."""
+    breaks = [
+        arg.comma.whitespace_after for arg in call.args[:-1]
+        if isinstance(arg.comma, cst.Comma) and isinstance(arg.comma.whitespace_after, cst.ParenthesizedWhitespace)
+    ]
+    opening = call.whitespace_before_args
+    line_break = opening if isinstance(opening, cst.ParenthesizedWhitespace) else next(iter(breaks), None)
+    if not filled.args or not call.args:
+        return filled
+    if line_break is None:
+        separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    else:
+        separator = cst.Comma(whitespace_after=line_break.with_changes(first_line=cst.TrailingWhitespace(),
+                                                                       empty_lines=[]))
+    trailing = call.args[-1].comma
+    args = list(filled.args)
+    for index, arg in enumerate(args[:-1]):
+        comma = arg.comma
+        own_line = isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace)
+        was_trailing = isinstance(trailing, cst.Comma) and isinstance(comma, cst.Comma) and comma.deep_equals(trailing)
+        if was_trailing or (line_break is not None and not own_line):
+            args[index] = arg.with_changes(comma=separator)
+    if isinstance(trailing, cst.Comma):
+        args[-1] = args[-1].with_changes(comma=trailing.deep_clone())
+    return filled.with_changes(args=args)

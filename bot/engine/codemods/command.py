@@ -8,6 +8,7 @@ import libcst as cst
 from libcst.codemod import VisitorBasedCodemodCommand
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from bot.engine.codemods.bindings import package_of
 from bot.engine.results import FindingKind
 
 #: context.scratch key under which commands leave structured findings for the pipeline
@@ -41,6 +42,11 @@ class MigrationCommand(VisitorBasedCodemodCommand):
             wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
         self.context = replace(self.context, wrapper=wrapper)
         return self.transform_module_impl(tree)
+
+    @property
+    def package(self) -> str | None:
+        """The package of the file being changed (from the context's filename), for relative imports."""
+        return package_of(self.context.filename)
 
     @property
     def wrapper(self) -> MetadataWrapper:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from bot.campaign.spec import AliasMode
 from bot.engine.codemods.bindings import (
@@ -18,7 +19,13 @@ from bot.engine.codemods.bindings import (
     split_path,
 )
 from bot.engine.codemods.command import MigrationCommand
-from bot.engine.codemods.statements import ImportStatementRewriter
+from bot.engine.codemods.names import add_identifiers, clashes, fresh_name, identifiers
+from bot.engine.codemods.statements import DeadFallbacks, ImportStatementRewriter, dead_fallbacks
+from bot.engine.results import FindingKind
+
+
+class CaptureError(Exception):
+    """A rewritten reference would not resolve to the new target: the file is left alone."""
 
 
 class MoveNameCommand(MigrationCommand):
@@ -41,23 +48,110 @@ class MoveNameCommand(MigrationCommand):
         self._refs = References(old)
         self._rewritten: set[cst.CSTNode] = set()
         self._prune = True
+        #: sites whose new local name would clash: they keep the old local name as an alias
+        self._kept: set[ImportSite] = set()
+        #: `import` sites whose new dotted head would clash -> the fresh name bound with `as`
+        self._aliased: dict[ImportSite, str] = {}
+        #: `import a.b` sites with an ambiguous usage: left exactly as they are
+        self._untouched: set[ImportSite] = set()
+        #: the name standing for the new module in `mod.X`-style usages, when its head would clash
+        self._module_alias: str | None = None
+        #: every expression put in the tree for a usage, with the qualified name it must resolve to
+        self._inserted: list[tuple[cst.CSTNode, str]] = []
 
     # -- planning -------------------------------------------------------------------------------
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        sites = import_sites(tree, self.old)
+        sites = import_sites(tree, self.old, self.package)
         if not sites:
             return tree
         scoped = [site for site in sites if self._changes_binding(site)]
         if scoped:
             self._refs = resolve_references(self.wrapper, scoped, self.old)
+            scoped = self._leave_ambiguous(scoped)
+            self._avoid_capture(tree, scoped)
+            scoped = [site for site in scoped if site not in self._kept]
+        if scoped:
+            add_identifiers(self.context.scratch, self._bound_names())
             self._plan_usages(scoped)
             self._prune = False
             tree = tree.visit(self)
         by_stmt: dict[int, list[ImportSite]] = {}
         for site in sites:
             by_stmt.setdefault(id(site.stmt), []).append(site)
+        already = dead_fallbacks(tree)  # a statements-only walk: cheap
         rewriter = ImportStatementRewriter(self._rewrite_statement, by_stmt)
-        return tree.visit(rewriter)
+        tree = tree.visit(rewriter)
+        tree = tree.visit(DeadFallbacks(already))
+        if self._inserted:
+            self._verify(tree)
+        return tree
+
+    # -- name capture ---------------------------------------------------------------------------
+    def _avoid_capture(self, tree: cst.Module, sites: Sequence[ImportSite]) -> None:
+        """Decides, before anything is rewritten, how each site binds its new name without capture."""
+        taken = identifiers(tree, self.context.scratch)
+        for site in sites:
+            if site.relation is Relation.HOLDS:
+                head = (self.new_module or self.new).split(".", 1)[0]
+                if self._module_alias is None and head != site.local.split(".", 1)[0] and clashes(head, taken):
+                    self._module_alias = fresh_name((self.new_module or self.new).replace(".", "_"), taken)
+                    self._clash(site, head, f"the new module is imported as `{self._module_alias}`")
+            elif isinstance(site.stmt, cst.ImportFrom):
+                if clashes(self.new_last, taken):
+                    self._kept.add(site)
+                    self._clash(site, self.new_last, f"the import keeps the local name `{site.local}`")
+            else:
+                target = self.new + site.bound[len(self.old) :]
+                head = target.split(".", 1)[0]
+                if head != site.local.split(".", 1)[0] and clashes(head, taken):
+                    self._aliased[site] = fresh_name(target.replace(".", "_"), taken)
+                    self._clash(site, head, f"it is imported as `{self._aliased[site]}`")
+
+    def _bound_names(self) -> set[str]:
+        """Every name this rewrite may bind: the new name, the new heads, the fresh aliases."""
+        names = {self.new_last, self.new.split(".", 1)[0], *self._aliased.values()}
+        return names | ({self._module_alias} if self._module_alias else set())
+
+    def _leave_ambiguous(self, sites: Sequence[ImportSite]) -> list[ImportSite]:
+        """Sites with a usage that may also mean another binding keep their local name (`from` imports, as
+        an alias) or stay as they are (`import a.b`); the others go on."""
+        out = []
+        for site in sites:
+            unclear = [n for n in self._refs.accesses.get(site, ()) if n in self._refs.ambiguous]
+            prefixes = self._refs.prefix_uses.get(site, [])
+            if prefixes and site.relation is not Relation.HOLDS:
+                self._untouched.add(site)
+                self.report(
+                    FindingKind.WARNING, prefixes[0], f"move {self.old}",
+                    f"`{site.local}` is imported, and part of that name is used on its own here; "
+                    "this import is left as it is",
+                )
+                continue
+            if not unclear or site.relation is Relation.HOLDS:
+                out.append(site)  # a module holding `old` stays imported while a usage is left
+                continue
+            if isinstance(site.stmt, cst.ImportFrom):
+                self._kept.add(site)
+                outcome = f"the import keeps the local name `{site.local}`"
+            else:
+                self._untouched.add(site)
+                outcome = "this import is left as it is"
+            self.report(
+                FindingKind.WARNING, unclear[0], f"move {self.old}",
+                f"`{site.local}` may also refer to another binding here; {outcome}",
+            )
+        return out
+
+    def _clash(self, site: ImportSite, name: str, outcome: str) -> None:
+        self.report(
+            FindingKind.WARNING, site.stmt, f"move {self.old}",
+            f"name clash: `{name}` is already used in this file (or may come from a star import), so "
+            f"binding it for {self.new} could change what a name refers to; {outcome}",
+        )
+
+    def _verify(self, tree: cst.Module) -> None:
+        verify_targets(tree, self._inserted)
+
 
     def _single_segment_rebind(self, site: ImportSite) -> bool:
         """`import mock` -> `from unittest import mock`: the local name survives, no usage changes."""
@@ -84,12 +178,27 @@ class MoveNameCommand(MigrationCommand):
         for site in sites:
             if site.relation is Relation.HOLDS:
                 continue
+            qualified = self.new + site.bound[len(self.old) :]
             if isinstance(site.stmt, cst.Import):
-                target = self.new + site.bound[len(self.old) :]
+                target = self._aliased.get(site, qualified)
             else:
                 target = self.new_last
             for node in self._refs.accesses.get(site, ()):
+                if node in self._refs.ambiguous:
+                    continue
                 self._replace[node] = dotted_node(target)
+                self._inserted.append((self._replace[node], qualified))
+
+    def _module_usage(self) -> cst.BaseExpression:
+        """What `mod.X`-style usages of `old` become: the new dotted path, or the clash-free alias."""
+        if self._module_alias is None:
+            node = dotted_node(self.new)
+        elif self.new_module:
+            node = dotted_node(f"{self._module_alias}.{self.new_last}")
+        else:
+            node = cst.Name(self._module_alias)
+        self._inserted.append((node, self.new))
+        return node
 
     # -- usages ---------------------------------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -105,12 +214,12 @@ class MoveNameCommand(MigrationCommand):
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
         if original_node in self._replace:
             return self._replace[original_node]
-        if self._refs.via and self._refs.denotes_old(original_node):
+        if self._refs.via and self._refs.denotes_old(original_node) and not self._refs.is_ambiguous(original_node):
             base: cst.BaseExpression = original_node
             while base not in self._refs.via and isinstance(base, cst.Attribute):
                 base = base.value
             self._rewritten.add(base)
-            return dotted_node(self.new)
+            return self._module_usage()
         return updated_node
 
     # -- imports --------------------------------------------------------------------------------
@@ -120,7 +229,7 @@ class MoveNameCommand(MigrationCommand):
         """The small statements that replace `stmt` (first) and follow it (the split-off imports)."""
         if isinstance(stmt, cst.ImportFrom) and sites[0].module_moves:
             module = self.new + sites[0].bound.rpartition(".")[0][len(self.old) :]
-            return [stmt.with_changes(module=dotted_node(module))]
+            return [stmt.with_changes(module=dotted_node(module), relative=[])]
         if len(sites) == 1 and self._single_segment_rebind(sites[0]):
             return [self._from_import([self._moved_alias(sites[0].alias, self.old)])]
         by_alias = {id(site.alias): site for site in sites}
@@ -129,24 +238,28 @@ class MoveNameCommand(MigrationCommand):
         needs_module = False
         for alias in stmt.names:  # type: ignore[union-attr]
             site = by_alias.get(id(alias))
-            if site is None:
+            if site is None or site in self._untouched:
                 kept.append(alias)
             elif site.relation is Relation.HOLDS:
                 rewritten = [n for n in self._refs.accesses.get(site, ()) if n in self._rewritten]
                 needs_module = needs_module or bool(rewritten)
-                if len(rewritten) < len(self._refs.accesses.get(site, ())) or not rewritten:
+                partial = len(rewritten) < len(self._refs.accesses.get(site, ()))
+                if partial or not rewritten or self._refs.prefix_uses.get(site):
                     kept.append(alias)
             elif isinstance(stmt, cst.Import):
                 kept.append(self._moved_module_alias(alias, site))
             else:
-                moved.append(self._moved_alias(alias, site.local if self.keep else None))
+                moved.append(self._moved_alias(alias, site.local if self.keep or site in self._kept else None))
         out: list[cst.BaseSmallStatement] = []
         if kept:
             out.append(stmt.with_changes(names=_fix_commas(kept, stmt)))
         if moved:
             out.append(self._from_import(moved))
-        if needs_module and self.new_module not in module_imports:
-            out.append(cst.Import(names=[cst.ImportAlias(dotted_node(self.new_module or self.new))]))
+        module = self.new_module or self.new
+        if needs_module and self._module_alias is not None:
+            out.append(cst.Import(names=[cst.ImportAlias(dotted_node(module), cst.AsName(cst.Name(self._module_alias)))]))
+        elif needs_module and module not in module_imports:
+            out.append(cst.Import(names=[cst.ImportAlias(dotted_node(module))]))
         return out
 
     def _moved_alias(self, alias: cst.ImportAlias, keep_as: str | None) -> cst.ImportAlias:
@@ -157,6 +270,8 @@ class MoveNameCommand(MigrationCommand):
 
     def _moved_module_alias(self, alias: cst.ImportAlias, site: ImportSite) -> cst.ImportAlias:
         target = self.new + site.bound[len(self.old) :]
+        if site in self._aliased:
+            return alias.with_changes(name=dotted_node(target), asname=cst.AsName(cst.Name(self._aliased[site])))
         if alias.evaluated_alias == target:
             return alias.with_changes(name=dotted_node(target), asname=None)
         return alias.with_changes(name=dotted_node(target))
@@ -174,3 +289,18 @@ def _fix_commas(aliases: list[cst.ImportAlias], stmt: cst.Import | cst.ImportFro
         aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return aliases
 
+
+def verify_targets(tree: cst.Module, inserted: Sequence[tuple[cst.CSTNode, str]]) -> None:
+    """Every usage written into `tree` must resolve there to its new target and nothing else; raises
+    CaptureError otherwise (the pipeline then leaves the file alone and reports it)."""
+    scopes = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(ScopeProvider)
+    for node, expected in inserted:
+        scope = scopes.get(node)
+        if scope is None:
+            continue  # not in this tree any more: a later rule rewrote it and checks its own
+        found = {q.name for q in scope.get_qualified_names_for(node)}
+        if found != {expected}:
+            raise CaptureError(
+                f"`{cst.Module([]).code_for_node(node)}` would refer to {', '.join(sorted(found)) or 'nothing'}, "
+                f"not {expected}; file left alone"
+            )

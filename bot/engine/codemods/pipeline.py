@@ -12,7 +12,7 @@ from libcst.codemod import Codemod, CodemodContext, SkipFile
 from libcst.metadata import MetadataWrapper
 
 from bot.campaign.spec import CallRule, CodemodRule, MoveRule, RenameRule, Rule
-from bot.engine.codemods.bindings import Relation, relation, split_path
+from bot.engine.codemods.bindings import Relation, absolute_module, package_of, relation, split_path
 from bot.engine.codemods.call import RemapCallCommand
 from bot.engine.codemods.command import FINDINGS_KEY, Note
 from bot.engine.codemods.move import MoveNameCommand
@@ -49,7 +49,7 @@ def needles(rules: Sequence[Rule]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _imported_paths(tree: ast.Module | None) -> set[str] | None:
+def _imported_paths(tree: ast.Module | None, package: str | None = None) -> set[str] | None:
     """Dotted paths bound by absolute imports, from the stdlib parser's tree (much cheaper than libCST's);
     None when it cannot tell, so the caller falls back to libCST."""
     if tree is None:
@@ -58,16 +58,18 @@ def _imported_paths(tree: ast.Module | None) -> set[str] | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             paths.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
-            paths.add(node.module)
-            paths.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = absolute_module(node.level, node.module, package) if node.level else node.module
+            if module:
+                paths.add(module)
+                paths.update(f"{module}.{alias.name}" for alias in node.names)
     return paths
 
 
-def _concerned(tree: ast.Module | None, rules: Sequence[Rule]) -> list[Rule]:
+def _concerned(tree: ast.Module | None, rules: Sequence[Rule], package: str | None = None) -> list[Rule]:
     """The rules that can change this file, in the order they run (call, rename, move, codemod)."""
     ordered = sorted(rules, key=lambda rule: _ORDER.index(type(rule)))
-    paths = _imported_paths(tree)
+    paths = _imported_paths(tree, package)
     if paths is None:
         return ordered
     return [
@@ -108,7 +110,7 @@ def transform_source(
         return FileResult(path, outcome, source, new, tuple(findings))
 
     tree, error_line = _stdlib_parse(source)
-    concerned = _concerned(tree, rules)
+    concerned = _concerned(tree, rules, package_of(path))
     if not concerned:
         return result(Outcome.UNCHANGED)
     try:

@@ -26,7 +26,7 @@ class RenameMethodCommand(MigrationCommand):
         self._changed = False
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        sites = import_sites(tree, self.class_path)
+        sites = import_sites(tree, self.class_path, self.package)
         if not sites:
             return tree
         self._refs = resolve_references(self.wrapper, sites, self.class_path)
@@ -52,7 +52,7 @@ class RenameMethodCommand(MigrationCommand):
         if original_node.attr.value != self.method:
             return updated_node
         receiver = original_node.value
-        if receiver in self._instances or self._refs.denotes_old(receiver):
+        if receiver in self._instances or (self._refs.denotes_old(receiver) and not self._refs.is_ambiguous(receiver)):
             self._changed = True
             return updated_node.with_changes(attr=cst.Name(self.new))
         return updated_node

@@ -80,3 +80,84 @@ class ImportStatementRewriter(cst.CSTTransformer):
         if body is None:
             return updated_node
         return updated_node.with_changes(body=body or [cst.Pass()])
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+def _imports_only(suite: cst.BaseSuite) -> tuple[str, ...] | None:
+    """The import statements of an indented block, as code; None when it holds anything else."""
+    if not isinstance(suite, cst.IndentedBlock):
+        return None
+    out: list[str] = []
+    for line in suite.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            return None
+        for small in line.body:
+            if not isinstance(small, (cst.Import, cst.ImportFrom)):
+                return None
+            out.append(_EMPTY.code_for_node(small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)))
+    return tuple(out)
+
+
+_EMPTY = cst.Module([])
+
+
+def _catches_import_error(handler: cst.ExceptHandler) -> bool:
+    kind = handler.type
+    names = [e.value for e in kind.elements] if isinstance(kind, cst.Tuple) else [kind]
+    return handler.name is None and bool(names) and all(
+        isinstance(n, cst.Name) and n.value in _IMPORT_ERRORS for n in names
+    )
+
+
+def is_dead_fallback(node: cst.Try) -> bool:
+    """`try: import x / except ImportError: import x`: both branches import the very same thing."""
+    if node.orelse is not None or node.finalbody is not None or not node.handlers:
+        return False
+    body = _imports_only(node.body)
+    return body is not None and all(
+        _catches_import_error(h) and _imports_only(h.body) == body for h in node.handlers
+    )
+
+
+class DeadFallbacks(cst.CSTTransformer):
+    """Replaces every dead `try/except ImportError` import fallback by its one import, except those whose
+    code is in `already` (dead before the change: not ours to touch). Comments above the `try` stay."""
+
+    def __init__(self, already: set[str]) -> None:
+        super().__init__()
+        self.already = already
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return isinstance(node, STATEMENT_NODES) and super().on_visit(node)
+
+    def leave_Try(
+        self, original_node: cst.Try, updated_node: cst.Try
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        if not is_dead_fallback(updated_node) or _EMPTY.code_for_node(updated_node) in self.already:
+            return updated_node
+        assert isinstance(updated_node.body, cst.IndentedBlock)
+        lines = list(updated_node.body.body)
+        lines[0] = lines[0].with_changes(leading_lines=[*updated_node.leading_lines, *lines[0].leading_lines])
+        return cst.FlattenSentinel(lines)
+
+
+class _DeadFallbackSurvey(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[str] = set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return isinstance(node, STATEMENT_NODES) and super().on_visit(node)
+
+    def visit_Try(self, node: cst.Try) -> None:
+        if is_dead_fallback(node):
+            self.found.add(_EMPTY.code_for_node(node))
+
+
+def dead_fallbacks(tree: cst.Module) -> set[str]:
+    """The code of every dead import fallback already in `tree`."""
+    survey = _DeadFallbackSurvey()
+    tree.visit(survey)
+    return survey.found

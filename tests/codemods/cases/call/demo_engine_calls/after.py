@@ -7,5 +7,6 @@ def make(registry, bridge, context):
     second = UserExecutionEngine.from_registry(
         registry,  # shared registry
         bridge,
-        context)
+        context,
+    )
     return first, second, netra_backend.app.agents.supervisor.user_execution_engine.UserExecutionEngine.from_registry(registry, bridge, context)
