@@ -78,6 +78,7 @@ class Row:
     notes: list[str] = field(default_factory=list)
     extra_failures: list[str] = field(default_factory=list)
     fixed: list[str] | None = None  #: cells of a row that is not made of campaign trials (load)
+    recover_s: list[float] | None = None  #: when the trials' own durations are not the recovery measure
 
     def failures(self) -> list[str]:
         out = list(self.extra_failures)
@@ -106,7 +107,8 @@ class Row:
         counts = sorted({n for t in ts for n in t.per_category.values()})
         pulls = sum(t.pulls for t in ts)
         rest = f"{sum(t.rest_calls for t in ts) / pulls:.1f}" if pulls else "-"
-        delays = [max(0.0, t.seconds - self.baseline_s) for t in ts if t.finished]
+        delays = self.recover_s if self.recover_s is not None else [
+            max(0.0, t.seconds - self.baseline_s) for t in ts if t.finished]
         recover = (f"{statistics.median(delays):.1f} / {max(delays):.1f}" if delays else "-")
         return [self.scenario, str(len(ts)), f"{sum(t.finished for t in ts)}/{len(ts)}",
                 "-".join(map(str, counts)) if counts else "-", str(sum(t.lost for t in ts)),
@@ -315,11 +317,12 @@ def main(argv: list[str] | None = None) -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
     print(f"reliability run, seed {seed} (repeat with --seed {seed})", flush=True)
     rng = random.Random(seed)
-    kills = args.kills if args.kills is not None else (3 if args.short else 20)
+    kills = args.kills if args.kills is not None else (2 if args.short else 20)
     if args.short:
         use_categories(2)
     run_dir = Path(tempfile.mkdtemp(prefix="migration-bot-reliability-"))
-    stack = Stack(run_dir, workers=args.workers, visibility_s=10 if args.short else 20)
+    stack = Stack(run_dir, workers=args.workers, visibility_s=60,
+                  reconcile_s=5 if args.short else 10)
     rows: list[Row] = []
     started = time.monotonic()
     try:
@@ -327,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(stack, rng)
         rows.append(bench.calibrate())
         from reliability_faults import scenario_faults, scenario_human_push, scenario_redis
+        from reliability_hostile import scenario_hostile
         from reliability_load import scenario_big, scenario_ingest
 
         trials = 1 if args.short else 3
@@ -335,14 +339,17 @@ def main(argv: list[str] | None = None) -> int:
             ("2", lambda: scenario_faults(bench, trials)),
             ("3", lambda: scenario_redis(bench, trials)),
             ("4", lambda: scenario_human_push(bench, trials)),
+            ("5", lambda: scenario_hostile(bench, tuple(args.hostile.split(",")), timeout_s=10 if args.short else 20)),
             ("6", lambda: scenario_ingest(bench, 5 if args.short else 60)),
-            ("6", lambda: scenario_big(bench, 4, 40, (1, 2)) if args.short else scenario_big(bench, 50, 5000)),
+            ("6b", lambda: scenario_big(bench, 50, 5000, (1, 4), cap_s=args.big_cap)),
         ]
         for number, scenario in plan:
-            if number in args.scenarios.split(","):
+            if number in args.scenarios.split(",") or (number == "6b" and "6" in args.scenarios.split(",")
+                                                         and not args.short):
                 begun = time.monotonic()
                 rows.append(scenario())
                 rows[-1].notes.append(f"scenario took {time.monotonic() - begun:.0f} s")
+                print(" | ".join(rows[-1].cells()), f"| {len(rows[-1].failures())} failures", flush=True)
         bench.ci.stop()
         problems = stack.github.problems()
     finally:
@@ -384,10 +391,15 @@ def report(rows: list[Row], seed: int, seconds: float, args: argparse.Namespace)
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seed", type=int, help="seed of the trials' random choices (printed either way)")
-    parser.add_argument("--short", action="store_true", help="fewer trials (the test suite's mode)")
-    parser.add_argument("--kills", type=int, help="scenario 1 trials (default 20, short 3)")
+    parser.add_argument("--short", action="store_true",
+                        help="the test suite's mode: fewer trials, two categories per campaign, no 6b")
+    parser.add_argument("--kills", type=int, help="scenario 1 trials (default 20, short 2)")
+    parser.add_argument("--hostile", default="secrets,escape,fork-bomb,fill-disk,run-forever",
+                        help="scenario 5's attacks")
+    parser.add_argument("--big-cap", type=float, default=180.0,
+                        help="seconds each formation of scenario 6b may run (its PRs/min are measured)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (Celery nodes)")
-    parser.add_argument("--scenarios", default="1,2,3,4,6", help="comma-separated scenario numbers")
+    parser.add_argument("--scenarios", default="1,2,3,4,5,6", help="comma-separated scenario numbers")
     return parser.parse_args(argv)
 
 

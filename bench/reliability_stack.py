@@ -336,6 +336,7 @@ class Stack:
     github: BenchGitHub = field(init=False)
     supervisor: Supervisor = field(init=False)
     web_port: int = field(init=False)
+    env: dict[str, str] = field(init=False)  #: what every Procfile process was started with
 
     def start(self) -> Stack:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -356,6 +357,8 @@ class Stack:
                "GITHUB_PRIVATE_KEY": private, "GITHUB_API_URL": self.github.api_url, "REDIS_URL": self.redis.url,
                "MIGRATION_BOT_WORKDIR": str(workdir), "MIGRATION_BOT_RECONCILE_SECONDS": str(self.reconcile_s),
                "TEST_VISIBILITY_TIMEOUT_S": str(self.visibility_s), "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+        env["XDG_CACHE_HOME"] = str(self.run_dir / "cache")  # the repositories' venvs (bot.sandbox)
+        self.env = env
         self.supervisor = Supervisor(env, self.run_dir, {"web": 1, "worker": self.workers, "beat": 1}).start()
         self.github.webhook_url = f"http://127.0.0.1:{self.web_port}/webhooks"
         self.github.webhook_secret = SECRET

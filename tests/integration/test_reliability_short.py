@@ -24,5 +24,5 @@ def test_short_reliability_run_loses_nothing() -> None:
     assert "seed 14" in out
     assert "zero loss" in out
     for scenario in ("0 baseline", "1 worker SIGKILLed", "2 GitHub faults", "3 Redis flushed", "4 human push",
-                     "6a load", "6b "):
+                     "5 hostile repositories", "6a load"):
         assert scenario in out, out[-3000:]
