@@ -350,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(scenario())
                 rows[-1].notes.append(f"scenario took {time.monotonic() - begun:.0f} s")
                 print(" | ".join(rows[-1].cells()), f"| {len(rows[-1].failures())} failures", flush=True)
+                for note in rows[-1].notes:
+                    print(f"    {note}", flush=True)
         bench.ci.stop()
         problems = stack.github.problems()
     finally:
