@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -45,6 +46,40 @@ def rate_limit_wait(status: int, headers: Mapping[str, Any] | None, now: float |
     return DEFAULT_RATE_LIMIT_WAIT_S if status == 429 else None
 
 
+class RateLimited(Retryable):
+    """GitHub said the credential's budget is spent (primary) or to slow down (secondary) for `after_s`."""
+
+
+class RateGate:
+    """Until when one credential must not call GitHub. Shared by every forge of the process for that
+    credential, so once one call learns of a rate limit, the process's other tasks wait for the reset too
+    instead of each spending a request (GitHub counts those, and may ban an integration that keeps asking)."""
+
+    def __init__(self) -> None:
+        self._until = 0.0
+        self._lock = threading.Lock()
+
+    def check(self, action: str) -> None:
+        """Raises RateLimited, without calling GitHub, while a limit it was told of is in force."""
+        wait = self._until - time.time()
+        if wait > 0:
+            raise RateLimited(f"{action}: not asked, GitHub's rate limit resets in {wait:.0f}s", after_s=wait)
+
+    def hold(self, seconds: float) -> None:
+        with self._lock:
+            self._until = max(self._until, time.time() + seconds)
+
+
+_gates: dict[str, RateGate] = {}
+_gates_lock = threading.Lock()
+
+
+def rate_gate(api_url: str, credential: str) -> RateGate:
+    """The process's gate for `credential` ("installation:42", "token", "app") on the GitHub at `api_url`."""
+    with _gates_lock:
+        return _gates.setdefault(f"{api_url} {credential}", RateGate())
+
+
 def _message(data: Any) -> str:
     if isinstance(data, dict) and isinstance(data.get("message"), str):
         return data["message"][:200]
@@ -61,7 +96,7 @@ def from_github(error: GithubException, action: str) -> ForgeError:
         return Retryable(text)
     wait = rate_limit_wait(status, error.headers)
     if wait is not None:
-        return Retryable(f"{text}; rate limited", after_s=wait)
+        return RateLimited(f"{text}; rate limited", after_s=wait)
     return Permanent(text)
 
 
@@ -71,13 +106,19 @@ def from_transport(error: Exception, action: str) -> Retryable:
 
 
 @contextlib.contextmanager
-def translated(action: str) -> Iterator[None]:
-    """Runs the block and re-raises GitHub and transport failures as Retryable or Permanent."""
+def translated(action: str, gate: RateGate | None = None) -> Iterator[None]:
+    """Runs the block and re-raises GitHub and transport failures as Retryable or Permanent. With a
+    `gate`, the block does not run while its credential is rate limited, and a rate limit closes the gate."""
+    if gate is not None:
+        gate.check(action)
     try:
         yield
     except ForgeError:
         raise
     except GithubException as error:
-        raise from_github(error, action) from None
+        translated_error = from_github(error, action)
+        if gate is not None and isinstance(translated_error, RateLimited):
+            gate.hold(translated_error.after_s)
+        raise translated_error from None
     except (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError) as error:
         raise from_transport(error, action) from None

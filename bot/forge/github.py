@@ -31,7 +31,7 @@ from bot.forge.base import (
     bot_pulls,
     is_bot_pull,
 )
-from bot.forge.errors import translated
+from bot.forge.errors import rate_gate, translated
 from bot.forge.etag import EtagCache, conditional_get, conditional_pages
 
 if TYPE_CHECKING:
@@ -111,6 +111,8 @@ class GitHubForge:
         self._gh = Github(base_url=settings.api_url, auth=self._auth, retry=None, lazy=True,
                           seconds_between_requests=None, seconds_between_writes=None)
         self._etags = EtagCache()
+        self._gate = rate_gate(settings.api_url, "token" if installation_id is None or settings.app_id is None
+                               else f"installation:{installation_id}")
 
     def read_generation(self, full_name: str) -> int:
         """Grows whenever a conditional read of `full_name` brings an answer unlike the cached one; equal
@@ -140,11 +142,11 @@ class GitHubForge:
             repo = self._object(Repository, raw)
             return RepoInfo(repo.full_name, repo.default_branch, repo.clone_url)
 
-        with translated(f"read repository {full_name}"):
+        with translated(f"read repository {full_name}", self._gate):
             return self._get(full_name, f"/repos/{full_name}", None, parse)
 
     def git_token(self, full_name: str) -> str | None:
-        with translated("get an installation token"):
+        with translated("get an installation token", self._gate):
             return self._auth.token  # type: ignore[attr-defined]
 
     def _contents(self, full_name: str, path: str, ref: str, parse: Callable[[Any], T]) -> T:
@@ -156,7 +158,7 @@ class GitHubForge:
             return None if isinstance(raw, list) else self._object(ContentFile, raw).decoded_content.decode("utf-8")
 
         try:
-            with translated(f"read {path}"):
+            with translated(f"read {path}", self._gate):
                 return self._contents(full_name, path, ref, parse)
         except Permanent:
             return None
@@ -167,7 +169,7 @@ class GitHubForge:
             return sorted(item.path for item in items if item.type == "file")
 
         try:
-            with translated(f"list {directory}"):
+            with translated(f"list {directory}", self._gate):
                 return self._contents(full_name, directory, ref, parse)
         except Permanent:
             return []
@@ -175,7 +177,7 @@ class GitHubForge:
     def bot_login(self) -> str:
         """`GET /app` with the App's JWT (its slug + "[bot]"), or `GET /user` with the token; once per forge."""
         if self._login is None:
-            with translated("read the bot's own login"):
+            with translated("read the bot's own login", self._gate):
                 if isinstance(self._auth, Auth.AppInstallationAuth):
                     settings = self._settings
                     app = GithubIntegration(base_url=settings.api_url, retry=None, seconds_between_requests=None,
@@ -188,7 +190,7 @@ class GitHubForge:
 
     def _branch_pulls(self, full_name: str, head_branch: str, state: str) -> list[PullInfo]:
         owner = full_name.split("/")[0]
-        with translated(f"find the pull request of {head_branch}"):
+        with translated(f"find the pull request of {head_branch}", self._gate):
             pulls = self._repo(full_name).get_pulls(state=state, head=f"{owner}:{head_branch}",
                                                     sort="created", direction="desc")
             return [info for info in map(_pull_info, pulls) if info.head_ref == head_branch]
@@ -205,30 +207,30 @@ class GitHubForge:
         def parse_page(raw: list[dict[str, Any]]) -> list[PullInfo]:
             return [_pull_info(self._object(PullRequest, item)) for item in raw]
 
-        with translated(f"list pull requests of {head_prefix}"):
+        with translated(f"list pull requests of {head_prefix}", self._gate):
             pulls = self._pages(full_name, f"/repos/{full_name}/pulls", {"state": state}, parse_page)
         return bot_pulls(full_name, [p for p in pulls if p.head_ref.startswith(head_prefix)], self.bot_login())
 
     def get_pull(self, full_name: str, number: int) -> PullInfo:
-        with translated(f"read pull request #{number}"):
+        with translated(f"read pull request #{number}", self._gate):
             return _pull_info(self._pull(full_name, number))
 
     def open_pull(self, full_name: str, *, head: str, base: str, title: str, body: str, draft: bool) -> PullInfo:
-        with translated(f"open a pull request from {head}"):
+        with translated(f"open a pull request from {head}", self._gate):
             pr = self._repo(full_name).create_pull(base=base, head=head, title=title, body=body, draft=draft)
             return _pull_info(pr)
 
     def edit_pull(self, full_name: str, number: int, *, title: str | None = None, body: str | None = None,
                   state: str | None = None) -> PullInfo:
         changes: dict[str, Any] = {k: v for k, v in (("title", title), ("body", body), ("state", state)) if v}
-        with translated(f"edit pull request #{number}"):
+        with translated(f"edit pull request #{number}", self._gate):
             pr = self._pull(full_name, number)
             if changes:
                 pr.edit(**changes)
             return _pull_info(pr)
 
     def add_labels(self, full_name: str, number: int, labels: Sequence[str]) -> None:
-        with translated(f"label #{number}"):
+        with translated(f"label #{number}", self._gate):
             issue = self._repo(full_name).get_issue(number)
             present = {label.name for label in issue.labels}
             missing = [label for label in dict.fromkeys(labels) if label not in present]
@@ -238,7 +240,7 @@ class GitHubForge:
     def request_review(self, full_name: str, number: int, reviewers: Sequence[str], assignees: Sequence[str]) -> None:
         users = [r for r in dict.fromkeys(reviewers) if "/" not in r]
         teams = [r.split("/", 1)[1] for r in dict.fromkeys(reviewers) if "/" in r]
-        with translated(f"request reviews on #{number}"):
+        with translated(f"request reviews on #{number}", self._gate):
             if users or teams:
                 self._pull(full_name, number).create_review_request(reviewers=users, team_reviewers=teams)
             if assignees:
@@ -246,14 +248,14 @@ class GitHubForge:
 
     def remove_label(self, full_name: str, number: int, label: str) -> None:
         try:
-            with translated(f"unlabel #{number}"):
+            with translated(f"unlabel #{number}", self._gate):
                 self._repo(full_name).get_issue(number).remove_from_labels(label)
         except Permanent:
             log.info("label already absent", extra={"repo": full_name, "pull": number, "label": label})
 
     def upsert_comment(self, full_name: str, number: int, marker: str, body: str) -> None:
         text = body if marker in body else f"{body}\n\n{marker}"
-        with translated(f"comment on #{number}"):
+        with translated(f"comment on #{number}", self._gate):
             issue = self._repo(full_name).get_issue(number)
             for comment in issue.get_comments():
                 if marker in (comment.body or ""):
@@ -263,7 +265,7 @@ class GitHubForge:
             issue.create_comment(text)
 
     def add_reaction(self, full_name: str, comment_id: int, content: str) -> None:
-        with translated(f"react to comment {comment_id}"):
+        with translated(f"react to comment {comment_id}", self._gate):
             # built lazily from its URL (PyGithub's Repository has no issue-comment getter): one POST, no GET
             url = f"{self._repo(full_name).url}/issues/comments/{comment_id}"
             IssueComment(self._gh.requester, url=url).create_reaction(content)
@@ -273,14 +275,14 @@ class GitHubForge:
         def parse_page(raw: list[dict[str, Any]]) -> list[CommentInfo]:
             return [_comment_info(self._object(IssueComment, item)) for item in raw]
 
-        with translated(f"list the comments of #{number}"):
+        with translated(f"list the comments of #{number}", self._gate):
             return self._pages(full_name, f"/repos/{full_name}/issues/{number}/comments", {}, parse_page)
 
     def reactions(self, full_name: str, comment_id: int) -> list[tuple[str, str]]:
         def parse_page(raw: list[dict[str, Any]]) -> list[tuple[str, str]]:
             return [((item.get("user") or {}).get("login", ""), item.get("content", "")) for item in raw]
 
-        with translated(f"list the reactions to comment {comment_id}"):
+        with translated(f"list the reactions to comment {comment_id}", self._gate):
             return self._pages(full_name, f"/repos/{full_name}/issues/comments/{comment_id}/reactions", {},
                                parse_page)
 
@@ -297,7 +299,7 @@ class GitHubForge:
                     for status in self._object(CommitCombinedStatus, raw).statuses]
 
         commit = f"/repos/{full_name}/commits/{quote(sha, safe='')}"
-        with translated(f"read the checks of {sha[:12]}"):
+        with translated(f"read the checks of {sha[:12]}", self._gate):
             return (self._pages(full_name, f"{commit}/check-runs", {}, parse_runs)
                     + self._get(full_name, f"{commit}/status", None, parse_statuses))
 
@@ -317,7 +319,7 @@ class GitHubForge:
         for url, parser in ((f"/repos/{full_name}/rules/branches/{quote(branch)}", parse_rules),
                             (f"/repos/{full_name}/branches/{quote(branch)}/protection/required_status_checks", parse)):
             try:
-                with translated(f"read the branch rules of {branch}"):
+                with translated(f"read the branch rules of {branch}", self._gate):
                     found.append(self._get(full_name, url, None, parser))
             except Permanent:
                 continue
@@ -330,7 +332,7 @@ class GitHubForge:
         them all). Check runs need an App: with a plain token a commit status of that name says the verdict."""
         if not self._app:
             state = "success" if report.conclusion in ("success", "neutral") else "failure"
-            with translated(f"set the status {report.name}"):
+            with translated(f"set the status {report.name}", self._gate):
                 self._repo(full_name).get_commit(sha).create_status(
                     state, description=report.title[:140], context=report.name)
             return
@@ -338,29 +340,29 @@ class GitHubForge:
                   "message": a.message, **({"title": a.title} if a.title else {})}
                  for a in report.annotations[:MAX_ANNOTATIONS]]
         output = {"title": report.title, "summary": report.summary[:MAX_SUMMARY], "annotations": notes}
-        with translated(f"set the check {report.name}"):
+        with translated(f"set the check {report.name}", self._gate):
             self._repo(full_name).create_check_run(name=report.name, head_sha=sha, status="completed",
                                                    conclusion=report.conclusion, output=output)
 
     def merge_pull(self, full_name: str, number: int, *, sha: str, method: str, title: str) -> str:
-        with translated(f"merge #{number}"):
+        with translated(f"merge #{number}", self._gate):
             status = self._pull(full_name, number).merge(commit_title=title, merge_method=method, sha=sha)
         if not status.merged:
             raise Permanent(f"merge #{number}: GitHub refused ({status.message})")
         return status.sha
 
     def pull_commits(self, full_name: str, number: int) -> list[CommitInfo]:
-        with translated(f"list the commits of #{number}"):
+        with translated(f"list the commits of #{number}", self._gate):
             return [CommitInfo(c.sha, c.commit.author.email, c.commit.message)
                     for c in self._pull(full_name, number).get_commits()]
 
     def pull_files(self, full_name: str, number: int) -> list[str]:
-        with translated(f"list the files of #{number}"):
+        with translated(f"list the files of #{number}", self._gate):
             return [f.filename for f in self._pull(full_name, number).get_files()]
 
     def permission(self, full_name: str, login: str) -> str:
         try:
-            with translated(f"read the permission of {login}"):
+            with translated(f"read the permission of {login}", self._gate):
                 return self._repo(full_name).get_collaborator_permission(login)
         except Permanent:
             return "none"
@@ -373,19 +375,19 @@ class GitHubForge:
             return [_issue_info(self._object(Issue, item)) for item in raw
                     if "pull_request" not in item and marker in (item.get("body") or "")]
 
-        with translated("find the dashboard issue"):
+        with translated("find the dashboard issue", self._gate):
             found = self._pages(full_name, f"/repos/{full_name}/issues",
                                 {"labels": markers.LABEL_BOT, "state": "all"}, parse_page)
         return found[0] if found else None
 
     def open_issue(self, full_name: str, title: str, body: str, labels: Sequence[str]) -> IssueInfo:
-        with translated("open the dashboard issue"):
+        with translated("open the dashboard issue", self._gate):
             return _issue_info(self._repo(full_name).create_issue(title=title, body=body, labels=list(labels)))
 
     def edit_issue(self, full_name: str, number: int, *, title: str | None = None, body: str | None = None,
                    state: str | None = None) -> IssueInfo:
         changes: dict[str, Any] = {k: v for k, v in (("title", title), ("body", body), ("state", state)) if v}
-        with translated(f"edit issue #{number}"):
+        with translated(f"edit issue #{number}", self._gate):
             issue = self._repo(full_name).get_issue(number)  # lazy: the PATCH is the only request
             issue.edit(**changes)
             return _issue_info(issue)
@@ -403,11 +405,12 @@ def installed_repos(settings: Settings) -> list[tuple[str, int]] | None:
                             retry=None, per_page=PER_PAGE, seconds_between_requests=None,
                             seconds_between_writes=None)
     found: list[tuple[str, int]] = []
-    with translated("list the App's installations"):
+    with translated("list the App's installations", rate_gate(settings.api_url, "app")):
         installations = list(app.get_installations())
     for installation in installations:
         try:
-            with translated(f"list the repositories of installation {installation.id}"):
+            with translated(f"list the repositories of installation {installation.id}",
+                            rate_gate(settings.api_url, f"installation:{installation.id}")):
                 found += [(repo.full_name, installation.id) for repo in installation.get_repos()]
         except Permanent as error:
             log.warning("installation skipped", extra={"installation_id": installation.id, "reason": str(error)})
