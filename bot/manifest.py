@@ -22,7 +22,7 @@ PERMISSIONS: dict[str, str] = {
     "contents": "write",
     "pull_requests": "write",
     "issues": "write",
-    "checks": "read",
+    "checks": "write",
     "statuses": "read",
     "actions": "read",
     "workflows": "write",
@@ -45,6 +45,7 @@ def app_manifest(url: str, name: str | None = None) -> dict[str, Any]:
         "public": False,
         "hook_attributes": {"url": f"{base}/webhooks", "active": True},
         "redirect_url": f"{base}/",
+        "callback_urls": [f"{base}/oauth/callback"],  # the web dashboard's GitHub sign-in
         "default_permissions": dict(PERMISSIONS),
         "default_events": list(EVENTS),
     }
