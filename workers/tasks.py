@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from celery import Celery, Task, shared_task
 
 from bot.forge.base import Forge, ForgeError, Permanent, Retryable
+from bot.known_repos import remember_repo
 from bot.settings import Settings
 from workers.contract import (
     CHECK_CAMPAIGN,
@@ -32,7 +33,7 @@ from workers.contract import (
 )
 from workers.jobs import JobConfig, Outcome, boxes, campaign_check, migrate, rollout
 from workers.jobs import commands as commands_job
-from workers.known_repos import remember_repo, repos_to_reconcile
+from workers.known_repos import repos_to_reconcile
 from workers.locks import RedisRepoLock, RepoLock, ThreadRepoLock
 
 log = logging.getLogger(__name__)

@@ -84,6 +84,6 @@ def _installed(settings: Settings) -> list[tuple[str, int | None]]:
     if found is not None:
         return list(found)
     # token mode: GitHub has no list of "installed" repositories; use the one the reconcile task walks
-    from workers.known_repos import known_repos
+    from bot.known_repos import known_repos
 
     return known_repos(settings)

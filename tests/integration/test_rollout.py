@@ -278,8 +278,8 @@ def test_idle_ticks_cost_304s_and_a_change_between_ticks_is_acted_on_once(world:
 
 
 def test_beat_task_reconciles_the_remembered_repositories_through_a_real_worker(world: World, worker: Any) -> None:
+    from bot.known_repos import remember_repo
     from workers.celery_app import settings_of
-    from workers.known_repos import remember_repo
 
     pull = world.open_bot_pull("core")
     world.check(pull.head_sha, "failure")  # its webhook never arrived

@@ -9,13 +9,14 @@ import redis
 from bot import markers
 from bot.forge.etag import GONE, Entry, EtagCache, cache_key, next_link
 from bot.forge.github import installed_repos
+from bot.known_repos import KNOWN_REPOS_KEY, remember_repo
 from bot.settings import Settings
 from tests.fake_github.fixtures import APP_ID, PAT, AppKey
 from tests.fake_github.server import FakeGitHub, RequestRecord
 from tests.redis_db import private_url
 from tests.rollout_world import REPO, World, make_world
 from workers.jobs import rollout
-from workers.known_repos import KNOWN_REPOS_KEY, remember_repo, repos_to_reconcile
+from workers.known_repos import repos_to_reconcile
 
 PULLS = "GET /repos/{owner}/{repo}/pulls"
 RUNS = "GET /repos/{owner}/{repo}/commits/{ref}/check-runs"

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from bot.known_repos import remember_repo
 from bot.settings import Settings
 from bot.web import GitHubCatalog, install
 from tests.fake_github.fixtures import APP_ID, PAT, AppKey
 from tests.fake_github.server import FakeGitHub
 from tests.redis_db import flushed_db, private_url
-from workers.known_repos import remember_repo
 
 CAMPAIGN = """\
 campaign: c1
