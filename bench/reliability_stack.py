@@ -102,7 +102,9 @@ class Proc:
     def start(self) -> None:
         with self.log.open("ab") as out:
             # its own session: a SIGKILL of the whole node (main process and pool) is one killpg
-            self.popen = subprocess.Popen(["/bin/sh", "-c", "exec " + self.command], cwd=PROJECT, env=self.env,
+            # the shell becomes the process: a line that sets things up first ends in its own `exec`
+            command = self.command if " exec " in f" {self.command}" else "exec " + self.command
+            self.popen = subprocess.Popen(["/bin/sh", "-c", command], cwd=PROJECT, env=self.env,
                                           stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.started_at = time.monotonic()
 
