@@ -321,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.short:
         use_categories(2)
     run_dir = Path(tempfile.mkdtemp(prefix="migration-bot-reliability-"))
-    stack = Stack(run_dir, workers=args.workers, visibility_s=60,
+    # short mode's jobs are small (two categories of three files), so a lost node's job may come back sooner
+    stack = Stack(run_dir, workers=args.workers, visibility_s=30 if args.short else 60,
                   reconcile_s=5 if args.short else 10)
     rows: list[Row] = []
     started = time.monotonic()

@@ -149,10 +149,10 @@ class BwrapRunner:
                 args += ["--ro-bind", path, path]
         for name in _ETC:
             args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-        for path in self.runtime:
-            args += ["--ro-bind", path, path]
         args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/tmp/home",
                  "--bind", str(mounts.repo), REPO_MOUNT]
+        for path in self.runtime:  # after the private /tmp: the bot's venv may live under /tmp
+            args += ["--ro-bind", path, path]
         if mounts.venv is not None:
             args += ["--bind" if mounts.venv_writable else "--ro-bind", str(mounts.venv), VENV_MOUNT]
         if mounts.out is not None:

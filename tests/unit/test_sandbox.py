@@ -190,3 +190,18 @@ def _validation() -> Validation:
 def _processes() -> str:
     return subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, env={**os.environ}).stdout
 
+
+
+def test_a_runtime_under_tmp_stays_visible_beside_the_private_tmp(bwrap: str, tmp_path: Path) -> None:
+    """The bot may run from a venv under /tmp (a fresh clone's venv): the sandbox's own /tmp must not hide it."""
+    runtime = tmp_path / "venv"
+    (runtime / "bin").mkdir(parents=True)
+    tool = runtime / "bin" / "tool"
+    tool.write_text("#!/bin/sh\necho runtime-visible\n")
+    tool.chmod(0o755)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    result = BwrapRunner(runtime=(str(runtime),)).run([str(tool)], Mounts(repo), timeout=20)
+    assert result.exit_code == 0 and "runtime-visible" in result.output, result.output
+    leaked = BwrapRunner(runtime=(str(runtime),)).run(["/bin/sh", "-c", f"ls {tmp_path}"], Mounts(repo), timeout=20)
+    assert leaked.output.split() == ["venv"]  # the rest of the host's /tmp (the clone's parent) stays hidden
