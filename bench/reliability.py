@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
     print(f"reliability run, seed {seed} (repeat with --seed {seed})", flush=True)
     rng = random.Random(seed)
-    kills = args.kills if args.kills is not None else (2 if args.short else 20)
+    kills = args.kills if args.kills is not None else (1 if args.short else 20)
     if args.short:
         use_categories(2)
     run_dir = Path(tempfile.mkdtemp(prefix="migration-bot-reliability-"))
@@ -396,7 +396,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, help="seed of the trials' random choices (printed either way)")
     parser.add_argument("--short", action="store_true",
                         help="the test suite's mode: fewer trials, two categories per campaign, no 6b")
-    parser.add_argument("--kills", type=int, help="scenario 1 trials (default 20, short 2)")
+    parser.add_argument("--kills", type=int, help="scenario 1 trials (default 20, short 1)")
     parser.add_argument("--hostile", default="secrets,escape,fork-bomb,fill-disk,run-forever",
                         help="scenario 5's attacks")
     parser.add_argument("--big-cap", type=float, default=180.0,
