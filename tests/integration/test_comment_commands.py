@@ -81,14 +81,21 @@ def broker() -> Iterator[redis.Redis]:
         yield client
 
 
+def command_world(fake: FakeGitHub, users: tuple[tuple[str, str, str], ...] = ((ALICE, ALICE_TOKEN, "write"),)
+                  ) -> World:
+    """Three categories of code (sequential rollout, no automerge) and `users` as (login, token, permission)."""
+    made = make_world(fake, automerge=False)
+    for category in ("core", "api", "web"):
+        fake.commit_file(REPO, "main", f"{category}/mod.py", SOURCE, message=f"{category} code")
+    for login, token, permission in users:
+        fake.add_token(token, login)
+        fake.set_permission(REPO, login, permission)
+    return made
+
+
 @pytest.fixture
 def world(fake_github: FakeGitHub) -> World:
-    made = make_world(fake_github, automerge=False)
-    for category in ("core", "api", "web"):
-        fake_github.commit_file(REPO, "main", f"{category}/mod.py", SOURCE, message=f"{category} code")
-    fake_github.add_token(ALICE_TOKEN, ALICE)
-    fake_github.set_permission(REPO, ALICE, "write")
-    return made
+    return command_world(fake_github)
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ from tests.fake_github.deliver import deliver
 from tests.fake_github.fixtures import NO_THROTTLE, PAT
 from tests.fake_github.server import FakeGitHub
 from tests.fake_github.state import BOT_LOGIN
-from tests.integration.test_comment_commands import ALICE, ALICE_TOKEN, SECRET, SOURCE, Bot
+from tests.integration.test_comment_commands import ALICE_TOKEN, SECRET, Bot, command_world
 from tests.redis_db import flushed_db, private_url
-from tests.rollout_world import CAMPAIGN_PATH, REPO, World, make_world
+from tests.rollout_world import CAMPAIGN_PATH, REPO, World
 from workers.contract import EVENTS_QUEUE, MIGRATE_CATEGORY, RECONCILE_CAMPAIGNS, START_CAMPAIGN
 from workers.locks import RedisRepoLock
 
@@ -43,12 +43,7 @@ def broker() -> Iterator[redis.Redis]:
 
 @pytest.fixture
 def world(fake_github: FakeGitHub) -> World:
-    made = make_world(fake_github, automerge=False)
-    for category in ("core", "api", "web"):
-        fake_github.commit_file(REPO, "main", f"{category}/mod.py", SOURCE, message=f"{category} code")
-    fake_github.add_token(ALICE_TOKEN, ALICE)
-    fake_github.set_permission(REPO, ALICE, "write")
-    return made
+    return command_world(fake_github)
 
 
 @pytest.fixture

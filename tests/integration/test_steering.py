@@ -20,9 +20,17 @@ from bot.settings import Settings
 from tests.fake_github.fixtures import NO_THROTTLE, PAT
 from tests.fake_github.server import FakeGitHub
 from tests.fake_github.state import BOT_LOGIN, Issue
-from tests.integration.test_comment_commands import SECRET, SOURCE, Bot, bot_comments, pulls, reactions, say
+from tests.integration.test_comment_commands import (
+    SECRET,
+    Bot,
+    bot_comments,
+    command_world,
+    pulls,
+    reactions,
+    say,
+)
 from tests.redis_db import flushed_db, private_url
-from tests.rollout_world import CAMPAIGN_PATH, REPO, World, campaign_text, make_world
+from tests.rollout_world import CAMPAIGN_PATH, REPO, World, campaign_text
 from workers.contract import DASHBOARD_EDITED, MIGRATE_CATEGORY, RUN_COMMAND
 
 pytestmark = pytest.mark.integration
@@ -41,13 +49,7 @@ def broker() -> Iterator[redis.Redis]:
 
 @pytest.fixture
 def world(fake_github: FakeGitHub) -> World:
-    made = make_world(fake_github, automerge=False)
-    for category in ("core", "api", "web"):
-        fake_github.commit_file(REPO, "main", f"{category}/mod.py", SOURCE, message=f"{category} code")
-    for login, token, permission in ((ALICE, ALICE_TOKEN, "write"), (BOB, BOB_TOKEN, "read")):
-        fake_github.add_token(token, login)
-        fake_github.set_permission(REPO, login, permission)
-    return made
+    return command_world(fake_github, ((ALICE, ALICE_TOKEN, "write"), (BOB, BOB_TOKEN, "read")))
 
 
 @pytest.fixture
