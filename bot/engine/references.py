@@ -21,11 +21,10 @@ from bot.engine.codemods.bindings import (
     Relation,
     import_sites,
     package_of,
-    relation,
     resolve_references,
 )
 from bot.engine.results import Finding, FindingKind
-from bot.engine.usages import Site, Survey, Usage, import_aliases
+from bot.engine.usages import Site, Survey, Usage, import_aliases, sites_concerning
 
 _Found = list[tuple[int, str]]  #: (line, migrated name), one per reference
 
@@ -76,7 +75,7 @@ def quick_references(source: str, names: Sequence[str], package: str | None = No
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     aliases = import_aliases(tree, package)
-    sites = {name: _sites(aliases, name) for name in names}
+    sites = {name: sites_concerning(aliases, name) for name in names}
     heads = {s.head for found in sites.values() for s in found if s.resolves}
     if not any(sites.values()):
         return []
@@ -90,22 +89,6 @@ def quick_references(source: str, names: Sequence[str], package: str | None = No
             return None
         found.extend((line, name) for line in lines)
     return found
-
-
-def _sites(aliases: list[Site], old: str) -> list[Site]:
-    """The aliases concerning `old`, with their relation, exactly as `bindings.sites_in` decides it."""
-    out = []
-    for alias in aliases:
-        if alias.relative:
-            continue
-        if alias.module is None:
-            rel, moves = relation(alias.bound, old), False
-        else:
-            moves = relation(alias.module, old) in (Relation.SAME, Relation.INSIDE)
-            rel = Relation.INSIDE if moves else relation(alias.bound, old)
-        if rel is not Relation.NONE:
-            out.append(alias.concerning(old, rel, moves))
-    return out
 
 
 def _lines_for(old: str, sites: list[Site], survey: Survey) -> list[int] | None:

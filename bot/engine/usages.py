@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from bot.engine.codemods.bindings import Relation, absolute_module
+from bot.engine.codemods.bindings import Relation, absolute_module, relation
 
 _Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef
 _Defs = tuple[_Scope, ...]  #: the module and the functions around a node, outermost first
@@ -34,6 +34,7 @@ class Site:
     module: str | None  #: the `from` module; None for `import`
     scope: _Scope | None  #: the module or function whose scope holds it; None in a class body
     relative: bool = False
+    aliased: bool = False  #: written with `as` (even `as` its own name)
     relation: Relation = Relation.NONE
     module_moves: bool = False  #: `from M import ...` where M is (inside) the migrated path
 
@@ -71,7 +72,8 @@ def import_aliases(tree: ast.Module, package: str | None = None) -> list[Site]:
 def _collect(body: list[ast.stmt], scope: _Scope | None, out: list[Site], package: str | None = None) -> None:
     for stmt in body:
         if isinstance(stmt, ast.Import):
-            out.extend(Site(stmt, a.name, a.asname or a.name, None, scope) for a in stmt.names)
+            out.extend(Site(stmt, a.name, a.asname or a.name, None, scope, aliased=a.asname is not None)
+                       for a in stmt.names)
         elif isinstance(stmt, ast.ImportFrom):
             if stmt.names[0].name == "*":
                 continue
@@ -79,8 +81,8 @@ def _collect(body: list[ast.stmt], scope: _Scope | None, out: list[Site], packag
             if stmt.level:
                 resolved = absolute_module(stmt.level, stmt.module, package)
                 module, relative = (resolved, False) if resolved else (module, True)
-            out.extend(Site(stmt, f"{module}.{a.name}", a.asname or a.name, module, scope, relative)
-                       for a in stmt.names)
+            out.extend(Site(stmt, f"{module}.{a.name}", a.asname or a.name, module, scope, relative,
+                            aliased=a.asname is not None) for a in stmt.names)
         elif isinstance(stmt, _FUNCTIONS):
             _collect(stmt.body, stmt, out, package)
         elif isinstance(stmt, ast.ClassDef):
@@ -90,6 +92,22 @@ def _collect(body: list[ast.stmt], scope: _Scope | None, out: list[Site], packag
                 for child in getattr(stmt, name, ()):
                     _collect(child.body if isinstance(child, (ast.ExceptHandler, ast.match_case)) else [child],
                              scope, out, package)
+
+
+def sites_concerning(aliases: list[Site], old: str) -> list[Site]:
+    """The aliases concerning `old`, with their relation, exactly as `bindings.sites_in` decides it."""
+    out = []
+    for alias in aliases:
+        if alias.relative:
+            continue
+        if alias.module is None:
+            rel, moves = relation(alias.bound, old), False
+        else:
+            moves = relation(alias.module, old) in (Relation.SAME, Relation.INSIDE)
+            rel = Relation.INSIDE if moves else relation(alias.bound, old)
+        if rel is not Relation.NONE:
+            out.append(alias.concerning(old, rel, moves))
+    return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -160,10 +160,13 @@ class MoveNameCommand(MigrationCommand):
 
     def _single_segment_rebind(self, site: ImportSite) -> bool:
         """`import mock` -> `from unittest import mock`: the local name survives, no usage changes."""
+        return isinstance(site.stmt, cst.Import) and self.rebinds_single_segment(len(site.stmt.names), site.bound)
+
+    def rebinds_single_segment(self, names: int, bound: str) -> bool:
+        """The `import mock` -> `from unittest import mock` case, from what any parser can tell."""
         return (
-            isinstance(site.stmt, cst.Import)
-            and len(site.stmt.names) == 1
-            and site.bound == self.old
+            names == 1
+            and bound == self.old
             and "." not in self.old
             and bool(self.new_module)
             and (self.keep or self.new_last == self.old)
@@ -171,13 +174,35 @@ class MoveNameCommand(MigrationCommand):
 
     def _changes_binding(self, site: ImportSite) -> bool:
         """True when some usage of the alias must be rewritten (so scope analysis is needed)."""
-        if site.relation is Relation.HOLDS and not site.module_moves:
+        plain = isinstance(site.stmt, cst.Import)
+        names = len(site.stmt.names) if plain else 0  # type: ignore[arg-type]
+        return self.changes_binding(site.relation, site.module_moves, site.alias.asname is not None, plain,
+                                    names, site.bound, site.local)
+
+    def changes_binding(self, rel: Relation, module_moves: bool, has_asname: bool, plain: bool, names: int,
+                        bound: str, local: str) -> bool:
+        """`_changes_binding` from plain facts, so the stdlib-tree pass decides exactly as this command."""
+        if rel is Relation.HOLDS and not module_moves:
             return True
-        if site.module_moves or site.alias.asname is not None:
+        if module_moves or has_asname:
             return False
-        if isinstance(site.stmt, cst.Import):
-            return not self._single_segment_rebind(site)
-        return not (self.keep or self.new_last == site.local)
+        if plain:
+            return not self.rebinds_single_segment(names, bound)
+        return not (self.keep or self.new_last == local)
+
+    def keeps_name(self, site: ImportSite) -> bool:
+        """A `from` import that keeps its old local name as an alias, to avoid a clash or an ambiguity."""
+        return site in self._kept
+
+    def alias_of(self, site: ImportSite) -> str | None:
+        """The fresh name an `import` is bound to instead of its clashing new head, if any."""
+        return self._aliased.get(site)
+
+    def holds_usages(self, site: ImportSite) -> tuple[int, int, bool]:
+        """For an import of a module holding `old`: (usages, usages rewritten, other dotted prefixes used)."""
+        accesses = self._refs.accesses.get(site, ())
+        rewritten = sum(1 for n in accesses if n in self._rewritten)
+        return len(accesses), rewritten, bool(self._refs.prefix_uses.get(site))
 
     def _plan_usages(self, sites: Sequence[ImportSite]) -> None:
         for site in sites:
@@ -246,15 +271,14 @@ class MoveNameCommand(MigrationCommand):
             if site is None or site in self._untouched:
                 kept.append(alias)
             elif site.relation is Relation.HOLDS:
-                rewritten = [n for n in self._refs.accesses.get(site, ()) if n in self._rewritten]
+                usages, rewritten, prefixes = self.holds_usages(site)
                 needs_module = needs_module or bool(rewritten)
-                partial = len(rewritten) < len(self._refs.accesses.get(site, ()))
-                if partial or not rewritten or self._refs.prefix_uses.get(site):
+                if rewritten < usages or not rewritten or prefixes:
                     kept.append(alias)
             elif isinstance(stmt, cst.Import):
                 kept.append(self._moved_module_alias(alias, site))
             else:
-                moved.append(self._moved_alias(alias, site.local if self.keep or site in self._kept else None))
+                moved.append(self._moved_alias(alias, site.local if self.keep or self.keeps_name(site) else None))
         out: list[cst.BaseSmallStatement] = []
         if kept:
             out.append(stmt.with_changes(names=_fix_commas(kept, stmt)))
@@ -275,8 +299,9 @@ class MoveNameCommand(MigrationCommand):
 
     def _moved_module_alias(self, alias: cst.ImportAlias, site: ImportSite) -> cst.ImportAlias:
         target = self.new + site.bound[len(self.old) :]
-        if site in self._aliased:
-            return alias.with_changes(name=dotted_node(target), asname=cst.AsName(cst.Name(self._aliased[site])))
+        fresh = self.alias_of(site)
+        if fresh is not None:
+            return alias.with_changes(name=dotted_node(target), asname=cst.AsName(cst.Name(fresh)))
         if alias.evaluated_alias == target:
             return alias.with_changes(name=dotted_node(target), asname=None)
         return alias.with_changes(name=dotted_node(target))

@@ -16,6 +16,7 @@ from bot.engine.codemods.bindings import Relation, absolute_module, package_of, 
 from bot.engine.codemods.call import RemapCallCommand
 from bot.engine.codemods.command import ANALYSED_KEY, FINDINGS_KEY, Note
 from bot.engine.codemods.move import MoveNameCommand
+from bot.engine.codemods.one_pass import move_in_one_pass
 from bot.engine.codemods.rename import RenameMethodCommand
 from bot.engine.codemods.sections import import_codes, place_imports
 from bot.engine.codemods.user import load_codemod
@@ -120,12 +121,15 @@ def _command(rule: Rule, context: CodemodContext, user_root: str | None) -> Code
 
 def transform_source(
     path: str, source: str, rules: Sequence[Rule], *, user_root: str | None = None,
-    first_party: Iterable[str] = (),
+    first_party: Iterable[str] = (), one_pass: bool = True,
 ) -> FileResult:
     """Apply `rules` to one file's text. Never raises on ordinary input: a file that does not parse or
     a codemod that crashes gives FAILED (file untouched), SkipFile gives SKIPPED, otherwise CHANGED or
     UNCHANGED, with the findings a human must look at. A rewritten module-level import goes to its
-    isort section; `first_party` names the repository's own top-level packages (the file's own counts)."""
+    isort section; `first_party` names the repository's own top-level packages (the file's own counts).
+
+    When every rule concerned is a move, `move_in_one_pass` does them all in one stdlib pass; where it
+    cannot vouch for the result (or with `one_pass=False`) each rule is its own libCST pass."""
     def result(outcome: Outcome, new: str = source, findings: Sequence[Finding] = ()) -> FileResult:
         return FileResult(path, outcome, source, new, tuple(findings))
 
@@ -133,6 +137,14 @@ def transform_source(
     concerned = _concerned(tree, rules, package_of(path))
     if not concerned:
         return result(Outcome.UNCHANGED)
+    own = (package_of(path) or "").split(".", 1)[0]
+    party = frozenset({*first_party, *([own] if own else [])})
+    if one_pass and tree is not None and all(isinstance(rule, MoveRule) for rule in concerned):
+        done = move_in_one_pass(path, source, tree, concerned, party)  # type: ignore[arg-type]
+        if done is not None:
+            new_source, notes = done
+            findings = [Finding(path, n.line, n.kind, n.rule, n.message) for n in notes]
+            return result(Outcome.CHANGED if new_source != source else Outcome.UNCHANGED, new_source, findings)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -166,7 +178,6 @@ def transform_source(
                 wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     findings = [Finding(path, n.line, n.kind, n.rule, n.message) for n in context.scratch.get(FINDINGS_KEY, [])]
     if module is not original:
-        own = (package_of(path) or "").split(".", 1)[0]
-        module = place_imports(module, import_codes(original), {*first_party, *([own] if own else [])})
+        module = place_imports(module, import_codes(original), party)
     new_source = module.code
     return result(Outcome.CHANGED if new_source != source else Outcome.UNCHANGED, new_source, findings)
