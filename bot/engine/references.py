@@ -23,8 +23,8 @@ from bot.engine.codemods.bindings import (
     package_of,
     resolve_references,
 )
+from bot.engine.codemods.usages import Site, Survey, Usage, import_aliases, sites_concerning
 from bot.engine.results import Finding, FindingKind
-from bot.engine.usages import Site, Survey, Usage, import_aliases, sites_concerning
 
 _Found = list[tuple[int, str]]  #: (line, migrated name), one per reference
 

@@ -32,8 +32,8 @@ from bot.engine.codemods.move import MoveNameCommand
 from bot.engine.codemods.names import clashes
 from bot.engine.codemods.sections import place_imports
 from bot.engine.codemods.statements import ImportStatementRewriter, top_level_imports
+from bot.engine.codemods.usages import Site, Survey, Usage, import_aliases, sites_concerning
 from bot.engine.results import FindingKind
-from bot.engine.usages import Site, Survey, Usage, import_aliases, sites_concerning
 
 log = logging.getLogger(__name__)
 

@@ -119,6 +119,20 @@ def _command(rule: Rule, context: CodemodContext, user_root: str | None) -> Code
     return codemod(context, **dict(rule.args))
 
 
+def _moves_in_one_pass(path: str, source: str, tree: ast.Module | None, rules: Sequence[Rule],
+                       party: frozenset[str]) -> FileResult | None:
+    """The one-pass result when every rule is a move and that pass can vouch for it; else None."""
+    if tree is None or not all(isinstance(rule, MoveRule) for rule in rules):
+        return None
+    done = move_in_one_pass(path, source, tree, rules, party)  # type: ignore[arg-type]
+    if done is None:
+        return None
+    new_source, notes = done
+    findings = tuple(Finding(path, n.line, n.kind, n.rule, n.message) for n in notes)
+    return FileResult(path, Outcome.CHANGED if new_source != source else Outcome.UNCHANGED, source, new_source,
+                      findings)
+
+
 def transform_source(
     path: str, source: str, rules: Sequence[Rule], *, user_root: str | None = None,
     first_party: Iterable[str] = (), one_pass: bool = True,
@@ -139,12 +153,9 @@ def transform_source(
         return result(Outcome.UNCHANGED)
     own = (package_of(path) or "").split(".", 1)[0]
     party = frozenset({*first_party, *([own] if own else [])})
-    if one_pass and tree is not None and all(isinstance(rule, MoveRule) for rule in concerned):
-        done = move_in_one_pass(path, source, tree, concerned, party)  # type: ignore[arg-type]
-        if done is not None:
-            new_source, notes = done
-            findings = [Finding(path, n.line, n.kind, n.rule, n.message) for n in notes]
-            return result(Outcome.CHANGED if new_source != source else Outcome.UNCHANGED, new_source, findings)
+    done = _moves_in_one_pass(path, source, tree, concerned, party) if one_pass else None
+    if done is not None:
+        return done
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:

@@ -1,9 +1,12 @@
 """Usages of imported names read off the stdlib tree, for the files where that is as exact as libCST's scopes.
 
-The contract, relied on by `references.quick_references`: `Survey.run` returns False whenever the answer
-could differ from libCST's `ScopeProvider` (a name bound other than by an import, an import in a class
-body, a usage before its import, a name inside a string annotation or an f-string...). When it returns
-True, `usages_of(site)` are exactly the accesses libCST attaches to that import alias.
+The contract, relied on by `references.quick_references` and the one-pass move: `Survey.run` returns False
+whenever the answer could differ from libCST's `ScopeProvider` (a name bound other than by an import at
+module level, in a class body, a lambda or a comprehension, or declared `global`/`nonlocal`; an import in a
+class body; a usage before its import; a name inside a string annotation or an f-string...). When it
+returns True, `usages_of(site)` are exactly the accesses libCST attaches to that import alias. A function
+that binds the name itself (a parameter, an assignment, a loop target...) shadows the import in its whole
+body, as Python and libCST both read it: the loads there are not usages of the import.
 """
 
 from __future__ import annotations
@@ -135,6 +138,9 @@ class Survey:
         self._loads: dict[str, list[_Load]] = defaultdict(list)
         self._typing_calls = set(_TYPING_CALLS)
         self._usages: dict[tuple[int, str], list[Usage]] = defaultdict(list)
+        #: head -> ids of the functions binding it themselves (so it is their local everywhere in them)
+        self._locals: dict[str, set[int]] = defaultdict(set)
+        self._opaque = 0  #: inside a class body, a lambda or a comprehension of the innermost function
 
     def run(self, tree: ast.Module, aliases: list[Site]) -> bool:
         """Walks `tree`; False when libCST's scopes could disagree with the simple reading."""
@@ -169,16 +175,22 @@ class Survey:
         return True
 
     def _resolve_load(self, load: _Load, scopes: dict[int, list[Site]], dotted: bool) -> bool:
+        first = load.chain[0]
+        assert isinstance(first, ast.Name)
+        shadowing = self._locals.get(first.id, set())
+        for d in reversed(load.defs):
+            if id(d) in shadowing:
+                return id(d) not in scopes  # a local of that function, unless it is also imported there
+            if id(d) in scopes:
+                break
         scope = next((d for d in reversed(load.defs) if id(d) in scopes), None)
         if scope is None:
             return True  # bound nowhere it can see: a builtin or a global of another module
         sites = scopes[id(scope)]
-        first = load.chain[0]
         if (first.lineno, first.col_offset) <= max((s.stmt.lineno, s.stmt.col_offset) for s in sites):
             return False  # used before (or between) its imports in that scope
         if dotted and load.enclosed:
             return False
-        assert isinstance(first, ast.Name)
         attrs = tuple(c.attr for c in load.chain[1:] if isinstance(c, ast.Attribute))
         depth = 0
         if dotted:
@@ -198,14 +210,22 @@ class Survey:
         for child in ast.iter_child_nodes(node):
             self._visit(child, defs, enclosed, typing, fstring)
 
-    def _binds(self, *names: str | None) -> None:
-        if any(name in self.heads for name in names if name):
-            self.unsafe = True
+    def _binds(self, defs: _Defs, *names: str | None) -> None:
+        """A binding in the innermost scope: a function's own local, else (module level, class body, lambda,
+        comprehension) a binding libCST may read otherwise than this walk."""
+        for name in names:
+            if name and name in self.heads:
+                if len(defs) > 1 and not self._opaque:
+                    self._locals[name].add(id(defs[-1]))
+                else:
+                    self.unsafe = True
 
     def _name(self, node: ast.Name, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
         if node.id in self.heads:
-            if fstring or not isinstance(node.ctx, ast.Load):
+            if fstring:
                 self.unsafe = True
+            elif not isinstance(node.ctx, ast.Load):
+                self._binds(defs, node.id)
             else:
                 self._loads[node.id].append(_Load((node,), defs, enclosed))
 
@@ -242,27 +262,51 @@ class Survey:
         value = node.value
         if typing and isinstance(value, (str, bytes)):
             text = value if isinstance(value, str) else value.decode("latin-1")
-            if any(head in text for head in self.heads):
+            if any(head in text for head in self.heads) and _names_in(text) & self.heads:
                 self.unsafe = True
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, defs: _Defs, enclosed: bool, typing: bool,
                   fstring: bool) -> None:
-        self._binds(node.name)
+        self._binds(defs, node.name)
         for decorator in node.decorator_list:
             self._visit(decorator, defs, False, False, False)
-        self._visit(node.args, defs, False, False, False)
+        args = node.args
+        for arg in (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg):
+            if arg is not None:
+                if arg.arg in self.heads:
+                    self._locals[arg.arg].add(id(node))
+                if arg.annotation is not None:
+                    self._visit(arg.annotation, defs, False, True, False)
+        for default in (*args.defaults, *args.kw_defaults):
+            if default is not None:
+                self._visit(default, defs, False, False, False)
         if node.returns is not None:
             self._visit(node.returns, defs, False, True, False)
+        opaque, self._opaque = self._opaque, 0
         for stmt in node.body:
             self._visit(stmt, (*defs, node), False, False, False)
+        self._opaque = opaque
 
     def _class(self, node: ast.ClassDef, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
-        self._binds(node.name)
-        for child in ast.iter_child_nodes(node):
+        self._binds(defs, node.name)
+        for child in (*node.decorator_list, *node.bases, *node.keywords):
             self._visit(child, defs, False, False, False)
+        self._opaque += 1
+        for stmt in node.body:
+            self._visit(stmt, defs, False, False, False)
+        self._opaque -= 1
+
+    def _opaque_scope(self, node: ast.AST, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        """Lambdas and comprehensions: a head they bind is unsafe; their loads resolve as around them."""
+        self._opaque += 1
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, defs, enclosed, typing, fstring)
+        self._opaque -= 1
 
     def _arg(self, node: ast.arg, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
-        self._binds(node.arg)
+        """A lambda's parameter (a function's are read by `_function`)."""
+        if node.arg in self.heads:
+            self.unsafe = True
         if node.annotation is not None:
             self._visit(node.annotation, defs, False, True, False)
 
@@ -274,15 +318,27 @@ class Survey:
 
     def _names(self, node: ast.AST, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
         """Statements and patterns that bind (or declare) plain identifiers."""
-        names = getattr(node, "names", None) if isinstance(node, (ast.Global, ast.Nonlocal)) else None
-        self._binds(*(names or ()), getattr(node, "name", None), getattr(node, "rest", None),
-                    *getattr(node, "kwd_attrs", ()))
-        if not isinstance(node, (ast.Global, ast.Nonlocal)):
-            for child in ast.iter_child_nodes(node):
-                self._visit(child, defs, enclosed, typing, fstring)
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            self.unsafe = self.unsafe or any(name in self.heads for name in node.names)
+            return
+        self._binds(defs, getattr(node, "name", None), getattr(node, "rest", None))
+        if isinstance(node, ast.MatchClass) and any(name in self.heads for name in node.kwd_attrs):
+            self.unsafe = True  # keyword patterns name attributes; libCST reads them as names
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, defs, enclosed, typing, fstring)
 
     def _skip(self, node: ast.AST, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
         """Imports: their bindings come from `import_aliases`."""
+
+
+def _names_in(text: str) -> set[str]:
+    """The names a string loads when read as code, as libCST reads a string in a type hint; none when it
+    is not an expression (libCST's parser then gives up on it too)."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return set()
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
 
 
 _HANDLERS = {
@@ -305,5 +361,10 @@ _HANDLERS = {
     ast.MatchMapping: Survey._names,
     ast.MatchClass: Survey._names,
     ast.Import: Survey._skip,
+    ast.Lambda: Survey._opaque_scope,
+    ast.ListComp: Survey._opaque_scope,
+    ast.SetComp: Survey._opaque_scope,
+    ast.DictComp: Survey._opaque_scope,
+    ast.GeneratorExp: Survey._opaque_scope,
     ast.ImportFrom: Survey._skip,
 }
