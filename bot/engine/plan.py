@@ -81,26 +81,20 @@ def _subject(rule: Rule) -> str | None:
 def rule_counts(campaign: Campaign, tree: RepoTree, paths: Sequence[str] | None = None, *,
                 jobs: int | None = None) -> tuple[RuleCount, ...]:
     """Files and references per rule (for `rename`, references to its class), in campaign order; one
-    parse per candidate file for all the rules together. The stdlib parser settles most files here;
-    the ones only libCST's scope analysis can settle go to every core."""
+    parse per candidate file for all the rules together, on every core. The stdlib parser settles most
+    files; libCST's scope analysis settles the others."""
     subjects = [(rule, _subject(rule)) for rule in campaign.rules]
     names = sorted({s for _, s in subjects if s})
     files: dict[str, set[str]] = {name: set() for name in names}
     refs: dict[str, int] = dict.fromkeys(names, 0)
     last = tuple(sorted({name.rpartition(".")[2] for name in names}))
-    found: list[tuple[str, list[tuple[int, str]]]] = []
-    slow: list[tuple[str, str]] = []
+    items: list[tuple[str, str]] = []
     for path in mentioning(tree, tree.paths() if paths is None else paths, last) if names else ():
         try:
-            source = tree.read(path)
+            items.append((path, tree.read(path)))
         except (OSError, LeftAlone):
             continue
-        quick = quick_references(source, names, package_of(path))
-        if quick is None:
-            slow.append((path, source))
-        else:
-            found.append((path, quick))
-    found += zip((path for path, _ in slow), map_files(_reference_lines, names, slow, jobs=jobs), strict=True)
+    found = zip((path for path, _ in items), map_files(_reference_lines, names, items, jobs=jobs), strict=True)
     for path, lines in found:
         for _, name in lines:
             files[name].add(path)

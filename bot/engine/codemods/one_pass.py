@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 _TAIL = re.compile(rb"[ \t]*(#[^\r\n]*)?(\n|$)")  #: what may follow a statement on its last line
 _WORD = re.compile(r"\w+")
+_STAR = re.compile(r"\bimport\s+\*")
 
 
 class Undecided(Exception):
@@ -108,25 +109,36 @@ class _Rewriter(ImportStatementRewriter):
 
 
 class _Taken:
-    """The names a file already uses, for `clashes` and `fresh_name`: where the stdlib reading cannot
-    tell whether libCST's set holds a name, the answer would be a guess, so the pass is undecided."""
+    """The names a file already uses, for `clashes` and `fresh_name`. A name that is not even a substring of
+    the file (with no star import) is free without a walk; otherwise the stdlib reading decides, and where
+    it cannot tell whether libCST's set holds the name, the pass is undecided."""
 
-    def __init__(self, sure: set[str], maybe: set[str]) -> None:
-        self.sure, self.maybe = sure, maybe - sure
+    def __init__(self, source: str, read: Callable[[], tuple[set[str], set[str]]]) -> None:
+        self.source, self.read = source, read
+        self.sure: set[str] | None = None
+        self.maybe: set[str] = set()
+        self.added: set[str] = set()
+        self.star = _STAR.search(source) is not None
 
     def add(self, names: set[str]) -> None:
-        self.sure |= names
-        self.maybe -= names
+        self.added |= names
 
     def _has(self, name: str) -> bool:
+        if name in self.added:
+            return True
+        if name not in self.source and not self.star:
+            return False
+        if self.sure is None:
+            sure, maybe = self.read()
+            self.sure, self.maybe = sure, maybe - sure
         if name in self.maybe:
             raise Undecided(f"whether `{name}` is taken")
         return name in self.sure
 
     def clashes(self, name: str) -> bool:
-        if name in self.maybe and "*" not in self.sure:
-            raise Undecided(f"whether `{name}` is taken")
-        return clashes(name, frozenset(self.sure))
+        if self._has(name):
+            return True
+        return bool(self.sure and "*" in self.sure) and clashes(name, frozenset({"*"}))
 
     def fresh(self, base: str) -> str:
         candidate, n = base, 1
@@ -184,6 +196,7 @@ class _OnePass:
         self.consumed: set[int] = set()  #: ids of the Names whose usage a rule rewrote
         self.dropped: set[tuple[str, str]] = set()  #: import aliases a rule took out of the file
         self.plans: list[_Rule] = []
+        self.parsed: tuple[str, ast.Module] = ("", tree)  #: the last text parsed, and its tree
 
     @property
     def notes(self) -> list[Note]:
@@ -237,7 +250,7 @@ class _OnePass:
         survey = Survey(heads)
         if not survey.run(self.tree, aliases):
             raise Undecided("the stdlib tree cannot vouch for the scopes")
-        return survey, _Taken(*self.identifiers())
+        return survey, _Taken(self.source, self.identifiers)
 
     def plan_usages(self, plan: _Rule, sites: list[Site], survey: Survey, taken: _Taken,
                     snippets: dict[int, _Snippet]) -> None:
@@ -418,6 +431,7 @@ class _OnePass:
             tree = ast.parse(new)
         except SyntaxError as error:
             raise Undecided("the spliced text does not parse") from error
+        self.parsed = (new, tree)
         data = new.encode("utf-8")
         starts = [0, *(m.end() for m in re.finditer(rb"\n", data))]
         count = _leading_region(tree.body, data, starts)
@@ -443,7 +457,7 @@ class _OnePass:
         """Every usage written resolves to its new target, by the stdlib reading of the new text."""
         if not self.inserted:
             return new
-        tree = ast.parse(new)
+        tree = self.parsed[1] if self.parsed[0] is new else ast.parse(new)
         aliases = import_aliases(tree, self.package)
         heads = {text.split(".", 1)[0] for text, _ in self.inserted}
         if not Survey(heads).run(tree, aliases):

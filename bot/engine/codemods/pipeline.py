@@ -51,47 +51,67 @@ def needles(rules: Sequence[Rule]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _imported_paths(tree: ast.Module | None, package: str | None = None) -> tuple[set[str], set[str]] | None:
-    """Dotted paths bound by imports (relative ones resolved against `package`) and every attribute
-    name or string the file holds, from the stdlib parser's tree (much cheaper than libCST's); None
-    when it cannot tell, so the caller falls back to libCST."""
-    if tree is None:
-        return None
+def _imported_paths(tree: ast.Module, package: str | None = None) -> set[str]:
+    """Dotted paths bound by imports anywhere in the file (relative ones resolved against `package`), from a
+    walk of the statements only (imports are never inside expressions)."""
     paths: set[str] = set()
-    words: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute):
-            words.add(node.attr)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            words.add(node.value)
-        elif isinstance(node, ast.Import):
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import):
             paths.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             module = absolute_module(node.level, node.module, package) if node.level else node.module
             if module:
                 paths.add(module)
                 paths.update(f"{module}.{alias.name}" for alias in node.names)
-    return paths, words
+        else:
+            for name in _BLOCKS:
+                stack.extend(getattr(node, name, ()))
+    return paths
 
 
-def _reaches(path: str, subject: str, words: set[str]) -> bool:
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+class _Words:
+    """Every attribute name and string the file holds (scope analysis may read a string as an annotation):
+    walked only when a rule asks about a word the file's text contains at all."""
+
+    def __init__(self, tree: ast.Module, source: str) -> None:
+        self.tree, self.source = tree, source
+        self._words: set[str] | None = None
+
+    def reach(self, step: str) -> bool:
+        if step not in self.source:
+            return False
+        if self._words is None:
+            self._words = set()
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Attribute):
+                    self._words.add(node.attr)
+                elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    self._words.add(node.value)
+        return step in self._words or any(f".{step}" in text for text in self._words)
+
+
+def _reaches(path: str, subject: str, words: _Words) -> bool:
     """True when an import of `path` can lead to `subject` in this file: it is `subject` or inside it,
     or it holds `subject` and the next name on the way is read as an attribute somewhere (or appears
     in a string, which scope analysis may read as an annotation)."""
     rel = relation(path, subject)
     if rel is not Relation.HOLDS:
         return rel is not Relation.NONE
-    step = subject[len(path) + 1 :].split(".", 1)[0]
-    return step in words or any(f".{step}" in text for text in words)
+    return words.reach(subject[len(path) + 1 :].split(".", 1)[0])
 
 
-def _concerned(tree: ast.Module | None, rules: Sequence[Rule], package: str | None = None) -> list[Rule]:
+def _concerned(tree: ast.Module | None, rules: Sequence[Rule], package: str | None = None,
+               source: str = "") -> list[Rule]:
     """The rules that can change this file, in the order they run (call, rename, move, codemod)."""
     ordered = sorted(rules, key=lambda rule: _ORDER.index(type(rule)))
-    found = _imported_paths(tree, package)
-    if found is None:
-        return ordered
-    paths, words = found
+    if tree is None:
+        return ordered  # the stdlib parser cannot tell: libCST decides
+    paths, words = _imported_paths(tree, package), _Words(tree, source)
     return [
         rule for rule in ordered
         if isinstance(rule, CodemodRule) or any(_reaches(path, _subject(rule), words) for path in paths)
@@ -148,7 +168,7 @@ def transform_source(
         return FileResult(path, outcome, source, new, tuple(findings))
 
     tree, error_line = _stdlib_parse(source)
-    concerned = _concerned(tree, rules, package_of(path))
+    concerned = _concerned(tree, rules, package_of(path), source)
     if not concerned:
         return result(Outcome.UNCHANGED)
     own = (package_of(path) or "").split(".", 1)[0]
