@@ -267,6 +267,8 @@ class _OnePass:
         taken.add(command._bound_names())
         for site in sites:  # an earlier rule's rewrite took some usages out of the file
             usages = [u for u in survey.usages_of(site) if id(u.chain[0]) not in self.consumed]
+            if any(id(u.chain[0]) in survey.in_fstring for u in usages):
+                raise Undecided("a usage to rewrite inside an f-string")
             self.rewrite_usages(command, site, usages)
 
     def rewrite_usages(self, command: _Statements, site: Site, usages: list[Usage]) -> None:

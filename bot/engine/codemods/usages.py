@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from bot.engine.codemods.bindings import Relation, absolute_module, relation
 
 _Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef
-_Defs = tuple[_Scope, ...]  #: the module and the functions around a node, outermost first
+_Defs = tuple[ast.AST, ...]  #: the module, functions and binding comprehensions around a node, outermost first
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPOUND_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 #: calls whose arguments libCST reads as type hints (strings in them are parsed as code)
@@ -141,6 +141,8 @@ class Survey:
         #: head -> ids of the functions binding it themselves (so it is their local everywhere in them)
         self._locals: dict[str, set[int]] = defaultdict(set)
         self._opaque = 0  #: inside a class body, a lambda or a comprehension of the innermost function
+        #: ids of the Names loaded inside an f-string: usages, but not places to splice a rewrite into
+        self.in_fstring: set[int] = set()
 
     def run(self, tree: ast.Module, aliases: list[Site]) -> bool:
         """Walks `tree`; False when libCST's scopes could disagree with the simple reading."""
@@ -222,12 +224,10 @@ class Survey:
 
     def _name(self, node: ast.Name, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
         if node.id in self.heads:
-            if fstring:
-                self.unsafe = True
-            elif not isinstance(node.ctx, ast.Load):
+            if not isinstance(node.ctx, ast.Load):
                 self._binds(defs, node.id)
             else:
-                self._loads[node.id].append(_Load((node,), defs, enclosed))
+                self._load((node,), defs, enclosed, fstring)
 
     def _attribute(self, node: ast.Attribute, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
         chain: list[ast.expr] = [node]
@@ -237,9 +237,7 @@ class Survey:
             base = base.value
         if isinstance(base, ast.Name) and base.id in self.heads:
             chain.append(base)
-            if fstring:
-                self.unsafe = True
-            self._loads[base.id].append(_Load(tuple(reversed(chain)), defs, enclosed))
+            self._load(tuple(reversed(chain)), defs, enclosed, fstring)
         elif not isinstance(base, ast.Name):
             self._visit(base, defs, True, typing, fstring)
 
@@ -254,7 +252,20 @@ class Survey:
         for child in ast.iter_child_nodes(node):
             self._visit(child, defs, enclosed, True, fstring)
 
+    def _load(self, chain: tuple[ast.expr, ...], defs: _Defs, enclosed: bool, fstring: bool) -> None:
+        head = chain[0]
+        assert isinstance(head, ast.Name)
+        self._loads[head.id].append(_Load(chain, defs, enclosed))
+        if fstring:
+            self.in_fstring.add(id(head))
+
     def _fstring(self, node: ast.AST, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        """Loads inside a one-line f-string count (their line is the f-string's; a rewrite there is another
+        matter: see `in_fstring`); a multi-line one is left to libCST (3.11 positions there are unreliable)."""
+        if getattr(node, "lineno", 0) != getattr(node, "end_lineno", 0):
+            self.unsafe = self.unsafe or any(
+                isinstance(n, ast.Name) and n.id in self.heads for n in ast.walk(node)
+            )
         for child in ast.iter_child_nodes(node):
             self._visit(child, defs, enclosed, typing, True)
 
@@ -295,6 +306,35 @@ class Survey:
         for stmt in node.body:
             self._visit(stmt, defs, False, False, False)
         self._opaque -= 1
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp, defs: _Defs,
+                       enclosed: bool, typing: bool, fstring: bool) -> None:
+        """A comprehension whose targets bind a head is a scope of its own: its loads of that head are its
+        own; the first iterable is read around it (a head used there too is left to libCST)."""
+        generators = node.generators
+        bound = {n.id for g in generators for n in ast.walk(g.target) if isinstance(n, ast.Name)} & self.heads
+        if not bound:
+            self._opaque_scope(node, defs, enclosed, typing, fstring)
+            return
+        if any(isinstance(n, ast.Name) and n.id in bound for n in ast.walk(generators[0].iter)):
+            self.unsafe = True
+            return
+        self._visit(generators[0].iter, defs, enclosed, typing, fstring)
+        inner = (*defs, node)
+        opaque, self._opaque = self._opaque, 0
+        for index, generator in enumerate(generators):
+            self._visit(generator.target, inner, False, typing, fstring)  # type: ignore[arg-type]
+            for part in ([generator.iter] if index else []) + generator.ifs:
+                self._visit(part, inner, False, typing, fstring)  # type: ignore[arg-type]
+        for part in (node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,):
+            self._visit(part, inner, False, typing, fstring)  # type: ignore[arg-type]
+        self._opaque = opaque
+
+    def _walrus(self, node: ast.NamedExpr, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
+        """`(x := ...)` binds in the enclosing function even inside a comprehension: left to libCST."""
+        if node.target.id in self.heads:
+            self.unsafe = True
+        self._visit(node.value, defs, enclosed, typing, fstring)
 
     def _opaque_scope(self, node: ast.AST, defs: _Defs, enclosed: bool, typing: bool, fstring: bool) -> None:
         """Lambdas and comprehensions: a head they bind is unsafe; their loads resolve as around them."""
@@ -362,9 +402,10 @@ _HANDLERS = {
     ast.MatchClass: Survey._names,
     ast.Import: Survey._skip,
     ast.Lambda: Survey._opaque_scope,
-    ast.ListComp: Survey._opaque_scope,
-    ast.SetComp: Survey._opaque_scope,
-    ast.DictComp: Survey._opaque_scope,
-    ast.GeneratorExp: Survey._opaque_scope,
+    ast.ListComp: Survey._comprehension,
+    ast.SetComp: Survey._comprehension,
+    ast.DictComp: Survey._comprehension,
+    ast.GeneratorExp: Survey._comprehension,
+    ast.NamedExpr: Survey._walrus,
     ast.ImportFrom: Survey._skip,
 }
