@@ -26,6 +26,7 @@ from bot.campaign.spec import Campaign, Category, Rollback
 from bot.engine.apply import apply_rules, write_results
 from bot.engine.codemods import needles
 from bot.engine.plan import mentioning, plan_campaign, rule_counts
+from bot.engine.pool import start_server
 from bot.engine.report import render_summary
 from bot.engine.results import FileResult, FindingKind, Outcome
 from bot.engine.tree import DirectoryTree
@@ -175,6 +176,7 @@ def run_plan(args: argparse.Namespace) -> int:
 
 def run_apply(args: argparse.Namespace) -> int:
     campaign = load_campaign(args.campaign)
+    start_server(("bot.engine.apply", "bot.engine.plan"))  # the pool's workers: small, ready when needed
     tree = _tree(args.repo)
     wanted = _category(campaign, args.category) if args.category else None
     paths = [p for p in tree.paths() if _in_scope(campaign, p, wanted)]

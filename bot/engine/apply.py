@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.campaign.spec import Campaign, Rule
@@ -51,9 +52,29 @@ def apply_rules(campaign: Campaign, tree: RepoTree, paths: Sequence[str], *, job
             results[path] = FileResult(path, Outcome.UNCHANGED, source, source)
     root = str(user_root) if user_root is not None else None
     setup = (campaign.rules, root, first_party_packages(tree.paths(), _pyproject(tree)))
-    for result in map_files(_transform_one, setup, candidates, jobs=jobs, progress=progress):
-        results[result.path] = result
+    for (path, source), slim in zip(candidates, map_files(_transform_one, setup, candidates, jobs=jobs,
+                                                          progress=progress), strict=True):
+        results[path] = slim.result(path, source)
     return [results[path] for path in paths]
+
+
+@dataclass(frozen=True)
+class _Slim:
+    """A file's result on its way back from a worker: the text only when it changed (the caller holds the
+    old text), so a large campaign does not carry every file back and forth, or keep it twice."""
+
+    outcome: Outcome
+    new_source: str | None
+    findings: tuple[Finding, ...]
+
+    @classmethod
+    def of(cls, result: FileResult) -> _Slim:
+        return cls(result.outcome, result.new_source if result.new_source != result.old_source else None,
+                   result.findings)
+
+    def result(self, path: str, source: str) -> FileResult:
+        return FileResult(path, self.outcome, source, source if self.new_source is None else self.new_source,
+                          self.findings)
 
 
 def _pyproject(tree: RepoTree) -> str | None:
@@ -64,14 +85,14 @@ def _pyproject(tree: RepoTree) -> str | None:
         return None
 
 
-def _transform_one(setup: tuple[tuple[Rule, ...], str | None, frozenset[str]], path: str, source: str) -> FileResult:
+def _transform_one(setup: tuple[tuple[Rule, ...], str | None, frozenset[str]], path: str, source: str) -> _Slim:
     """The pool's work for one file: (rules, user root, first-party packages) reach every worker once."""
     rules, root, first_party = setup
     try:
-        return transform_source(path, source, rules, user_root=root, first_party=first_party)
+        return _Slim.of(transform_source(path, source, rules, user_root=root, first_party=first_party))
     except Exception as error:  # the isolation edge: one file's crash is that file's result only
         log.exception("codemods crashed on %s", path)
-        return _failed(path, source, FindingKind.CODEMOD_ERROR, f"{type(error).__name__}: {error}")
+        return _Slim.of(_failed(path, source, FindingKind.CODEMOD_ERROR, f"{type(error).__name__}: {error}"))
 
 
 def _failed(path: str, source: str, kind: FindingKind, message: str) -> FileResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from bot.engine.codemods import needles, rule_label, transform_source
 from bot.engine.codemods.bindings import package_of
 from bot.engine.pool import map_files
 from bot.engine.references import find_references, quick_references, reference_lines
-from bot.engine.tree import LeftAlone, RepoTree
+from bot.engine.tree import DirectoryTree, LeftAlone, RepoTree
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +89,21 @@ def rule_counts(campaign: Campaign, tree: RepoTree, paths: Sequence[str] | None 
     files: dict[str, set[str]] = {name: set() for name in names}
     refs: dict[str, int] = dict.fromkeys(names, 0)
     last = tuple(sorted({name.rpartition(".")[2] for name in names}))
-    items: list[tuple[str, str]] = []
-    for path in mentioning(tree, tree.paths() if paths is None else paths, last) if names else ():
-        try:
-            items.append((path, tree.read(path)))
-        except (OSError, LeftAlone):
-            continue
-    found = zip((path for path, _ in items), map_files(_reference_lines, names, items, jobs=jobs), strict=True)
+    candidates = mentioning(tree, tree.paths() if paths is None else paths, last) if names else []
+    if isinstance(tree, DirectoryTree):  # the workers read the files: this process never holds them all
+        sizes = [_size(tree, path) for path in candidates]
+        items = [(path, "") for path in candidates]
+        found = zip(candidates, map_files(_reference_lines, (names, tree), items, jobs=jobs, sizes=sizes),
+                    strict=True)
+    else:
+        items = []
+        for path in candidates:
+            try:
+                items.append((path, tree.read(path)))
+            except (OSError, LeftAlone):
+                continue
+        found = zip((path for path, _ in items), map_files(_reference_lines, (names, None), items, jobs=jobs),
+                    strict=True)
     for path, lines in found:
         for _, name in lines:
             files[name].add(path)
@@ -105,9 +114,24 @@ def rule_counts(campaign: Campaign, tree: RepoTree, paths: Sequence[str] | None 
     )
 
 
-def _reference_lines(names: Sequence[str], path: str, source: str) -> list[tuple[int, str]]:
-    """The pool's work for `rule_counts`: (line, name) per reference in one file."""
+def _reference_lines(setup: tuple[Sequence[str], DirectoryTree | None], path: str,
+                     source: str) -> list[tuple[int, str]]:
+    """The pool's work for `rule_counts`: (line, name) per reference in one file, read here when the
+    caller sent only its path."""
+    names, tree = setup
+    if tree is not None:
+        try:
+            source = tree.read(path)
+        except (OSError, LeftAlone):
+            return []
     return reference_lines(path, source, names)
+
+
+def _size(tree: DirectoryTree, path: str) -> int:
+    try:
+        return os.lstat(tree.root / path).st_size
+    except OSError:
+        return 0
 
 
 def mentioning(tree: RepoTree, paths: Iterable[str], needles_: Sequence[str]) -> list[str]:

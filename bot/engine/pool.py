@@ -8,6 +8,7 @@ costs the files it held: they are finished in this process.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import multiprocessing
 import os
@@ -31,8 +32,10 @@ Progress = Callable[[int, int], None]  #: (files done, files in total)
 
 
 def map_files(work: Work[T], setup: Any, items: Sequence[Item], *, jobs: int | None = None,
-              progress: Progress | None = None, serial_below: int = SERIAL_BELOW) -> list[T]:
-    """`work(setup, path, source)` for every item, in the order of `items` (paths must be unique)."""
+              progress: Progress | None = None, serial_below: int = SERIAL_BELOW,
+              sizes: Sequence[int] | None = None) -> list[T]:
+    """`work(setup, path, source)` for every item, in the order of `items` (paths must be unique).
+    `sizes` weigh the items for chunking when the sources travel empty (the work reads each file)."""
     workers = min(jobs or os.cpu_count() or 1, max(1, len(items)))
     if workers <= 1 or len(items) < serial_below or multiprocessing.current_process().daemon:
         return _serial(work, setup, items, progress)
@@ -40,7 +43,7 @@ def map_files(work: Work[T], setup: Any, items: Sequence[Item], *, jobs: int | N
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                                  initializer=_init_worker, initargs=(work, setup)) as pool:
-            futures = [pool.submit(_run_chunk, chunk) for chunk in _chunks(items, workers)]
+            futures = [pool.submit(_run_chunk, chunk) for chunk in _chunks(items, workers, sizes)]
             for future in as_completed(futures):
                 done.update(future.result())
                 if progress:
@@ -61,27 +64,60 @@ def _serial(work: Work[T], setup: Any, items: Sequence[Item], progress: Progress
     return out
 
 
-def _chunks(items: Sequence[Item], workers: int) -> list[list[Item]]:
+def _chunks(items: Sequence[Item], workers: int, sizes: Sequence[int] | None = None) -> list[list[Item]]:
     """Largest files first, grouped into chunks of about equal size: the big files start early and
     alone, the small ones travel together (longest-processing-time-first scheduling)."""
-    ordered = sorted(items, key=lambda item: len(item[1]), reverse=True)
-    target = sum(len(source) for _, source in items) / (workers * CHUNKS_PER_WORKER)
+    weights = list(sizes) if sizes is not None else [len(source) for _, source in items]
+    ordered = sorted(zip(items, weights, strict=True), key=lambda pair: pair[1], reverse=True)
+    target = sum(weights) / (workers * CHUNKS_PER_WORKER)
     chunks: list[list[Item]] = [[]]
     size = 0
-    for item in ordered:
+    for item, weight in ordered:
         if chunks[-1] and size >= target:
             chunks.append([])
             size = 0
         chunks[-1].append(item)
-        size += len(item[1])
+        size += weight
     return chunks
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """fork where it is safe and cheap (Linux): the workers inherit libcst already imported."""
+    """A started fork server where `start_server` ran (workers then hold only the modules, never the
+    files the caller read: a forked child's memory starts as its parent's); else fork where it is safe
+    and cheap (Linux: the workers inherit libcst already imported)."""
+    if _server_started:
+        return multiprocessing.get_context("forkserver")
     if sys.platform == "linux":
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()
+
+
+_server_started = False
+
+
+def start_server(modules: Sequence[str]) -> None:
+    """Starts the fork server now, importing `modules` there while the caller goes on reading files, so
+    pool workers start small and at once. For a command that reads a whole tree and then maps over it."""
+    global _server_started
+    if sys.platform != "linux" or multiprocessing.current_process().daemon:
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(modules))
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+    _server_started = True
+    atexit.register(_stop_server)
+
+
+def _stop_server() -> None:
+    """Waits for the fork server at exit, so its workers count in this process's children (their CPU
+    time and memory show in `getrusage(RUSAGE_CHILDREN)` like those of a forked pool's)."""
+    from multiprocessing import forkserver
+
+    stop = getattr(forkserver._forkserver, "_stop", None)  # CPython's own, used by its test suite
+    if stop is not None:
+        stop()
 
 
 _worker_work: Work[Any] | None = None
