@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from bot import terminal
@@ -184,11 +185,9 @@ def run_apply(args: argparse.Namespace) -> int:
     counts = rule_counts(campaign, tree, candidates)  # before the rewrite: what each rule matches
     with terminal.progress(len(candidates), "applying") as progress:
         results = apply_rules(campaign, tree, candidates, jobs=args.jobs, user_root=tree.root,
-                              progress=progress)
+                              progress=progress, sink=None if args.diff else partial(_write_now, tree.root))
     if args.diff:
         sys.stdout.writelines(_diff(r) for r in results if r.changed)
-    else:
-        write_results(tree.root, results)
     console = terminal.console(stderr=args.diff)  # with --diff, stdout carries only the diff
     for renderable in [*terminal.apply_view(results, written=not args.diff), *terminal.rules_view(counts)]:
         console.print(renderable)
@@ -355,6 +354,13 @@ def _category(campaign: Campaign, name: str) -> Category:
 def _in_scope(campaign: Campaign, path: str, wanted: Category | None) -> bool:
     category = category_for(campaign, path)
     return category is not None and (wanted is None or category.name == wanted.name)
+
+
+def _write_now(root: Path, result: FileResult) -> FileResult:
+    """Writes a changed file as soon as its result arrives; what stays is the outcome and the findings
+    (the report needs no text), so `apply` never holds every new file at once."""
+    write_results(root, [result])
+    return FileResult(result.path, result.outcome, "", "", result.findings)
 
 
 def _needs_human(result: FileResult) -> bool:

@@ -1,38 +1,27 @@
-"""The campaign file: its values (spec), its loader (load) and its published JSON Schema."""
+"""The campaign file: its values (spec), its loader (load) and its published JSON Schema.
 
-from bot.campaign.globs import category_for, glob_matches
-from bot.campaign.load import CampaignError, Problem, load_campaign, parse_campaign, unmatched_globs
-from bot.campaign.spec import (
-    AliasMode,
-    CallRule,
-    Campaign,
-    Category,
-    CodemodRule,
-    MoveRule,
-    RenameRule,
-    Rollback,
-    Rollout,
-    Rule,
-    Validation,
-)
+The names below load on first use: the engine's worker processes need the values (`spec`) and never the
+loader, whose pydantic and YAML would cost each of them memory and start-up time.
+"""
 
-__all__ = [
-    "AliasMode",
-    "CallRule",
-    "Campaign",
-    "CampaignError",
-    "Category",
-    "CodemodRule",
-    "MoveRule",
-    "Problem",
-    "RenameRule",
-    "Rollback",
-    "Rollout",
-    "Rule",
-    "Validation",
-    "category_for",
-    "glob_matches",
-    "load_campaign",
-    "parse_campaign",
-    "unmatched_globs",
-]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_HOMES = {
+    "category_for": "globs", "glob_matches": "globs",
+    "CampaignError": "load", "Problem": "load", "load_campaign": "load", "parse_campaign": "load",
+    "unmatched_globs": "load",
+    **dict.fromkeys(("AliasMode", "CallRule", "Campaign", "Category", "CodemodRule", "MoveRule", "RenameRule",
+                     "Rollback", "Rollout", "Rule", "Validation"), "spec"),
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'bot.campaign' has no attribute {name!r}")
+    return getattr(import_module(f"bot.campaign.{home}"), name)

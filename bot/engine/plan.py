@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import logging
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -91,7 +90,7 @@ def rule_counts(campaign: Campaign, tree: RepoTree, paths: Sequence[str] | None 
     last = tuple(sorted({name.rpartition(".")[2] for name in names}))
     candidates = mentioning(tree, tree.paths() if paths is None else paths, last) if names else []
     if isinstance(tree, DirectoryTree):  # the workers read the files: this process never holds them all
-        sizes = [_size(tree, path) for path in candidates]
+        sizes = [tree.size(path) for path in candidates]
         items = [(path, "") for path in candidates]
         found = zip(candidates, map_files(_reference_lines, (names, tree), items, jobs=jobs, sizes=sizes),
                     strict=True)
@@ -125,13 +124,6 @@ def _reference_lines(setup: tuple[Sequence[str], DirectoryTree | None], path: st
         except (OSError, LeftAlone):
             return []
     return reference_lines(path, source, names)
-
-
-def _size(tree: DirectoryTree, path: str) -> int:
-    try:
-        return os.lstat(tree.root / path).st_size
-    except OSError:
-        return 0
 
 
 def mentioning(tree: RepoTree, paths: Iterable[str], needles_: Sequence[str]) -> list[str]:

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -33,25 +33,33 @@ Progress = Callable[[int, int], None]  #: (files done, files in total)
 
 def map_files(work: Work[T], setup: Any, items: Sequence[Item], *, jobs: int | None = None,
               progress: Progress | None = None, serial_below: int = SERIAL_BELOW,
-              sizes: Sequence[int] | None = None) -> list[T]:
+              sizes: Sequence[int] | None = None, on_done: Callable[[str, T], Any] | None = None) -> list[Any]:
     """`work(setup, path, source)` for every item, in the order of `items` (paths must be unique).
-    `sizes` weigh the items for chunking when the sources travel empty (the work reads each file)."""
+    `sizes` weigh the items for chunking when the sources travel empty (the work reads each file);
+    `on_done(path, result)` sees each result as it arrives, and what it returns is kept in its place (so
+    a caller can act on a result and drop what it no longer needs before the others arrive)."""
+    keep: Callable[[str, T], Any] = on_done or (lambda _, result: result)
     workers = min(jobs or os.cpu_count() or 1, max(1, len(items)))
     if workers <= 1 or len(items) < serial_below or multiprocessing.current_process().daemon:
-        return _serial(work, setup, items, progress)
-    done: dict[str, T] = {}
+        return [keep(path, result) for (path, _), result in zip(items, _serial(work, setup, items, progress),
+                                                                strict=True)]
+    done: dict[str, Any] = {}
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                                  initializer=_init_worker, initargs=(work, setup)) as pool:
-            futures = [pool.submit(_run_chunk, chunk) for chunk in _chunks(items, workers, sizes)]
-            for future in as_completed(futures):
-                done.update(future.result())
+            pending = {pool.submit(_run_chunk, chunk) for chunk in _chunks(items, workers, sizes)}
+            while pending:  # not as_completed: it keeps every future, and so every result, to the end
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    done.update((path, keep(path, result)) for path, result in future.result())
+                del finished, future
                 if progress:
                     progress(len(done), len(items))
     except BrokenProcessPool:
         rest = [item for item in items if item[0] not in done]
         log.warning("a worker process died; finishing the remaining %d files in this process", len(rest))
-        done.update(zip((path for path, _ in rest), _serial(work, setup, rest, None), strict=True))
+        done.update((path, keep(path, result))
+                    for (path, _), result in zip(rest, _serial(work, setup, rest, None), strict=True))
     return [done[path] for path, _ in items]
 
 

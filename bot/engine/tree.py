@@ -116,6 +116,13 @@ class DirectoryTree:
                 out.append(path)
         return out
 
+    def size(self, path: str) -> int:
+        """Bytes on disk (0 when it cannot be told): how pools weigh a file they will read later."""
+        try:
+            return os.lstat(self.root / path).st_size
+        except OSError:
+            return 0
+
     def read_bytes(self, path: str) -> bytes:
         full = self.root / path
         info = os.lstat(full)

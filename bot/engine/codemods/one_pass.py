@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 _TAIL = re.compile(rb"[ \t]*(#[^\r\n]*)?(\n|$)")  #: what may follow a statement on its last line
 _WORD = re.compile(r"\w+")
+_NOTHING = ast.Module(body=[], type_ignores=[])  #: what the pass holds once it let the file's tree go
 _STAR = re.compile(r"\bimport\s+\*")
 
 
@@ -46,12 +47,14 @@ class Undecided(Exception):
     """This pass cannot vouch for the result; the per-rule libCST path takes the file."""
 
 
-def move_in_one_pass(path: str, source: str, tree: ast.Module, rules: Sequence[MoveRule],
+def move_in_one_pass(path: str, source: str, tree: ast.Module | list[ast.Module], rules: Sequence[MoveRule],
                      first_party: frozenset[str]) -> tuple[str, list[Note]] | None:
     """The file's new text after every rule (in order) and the findings, as the per-rule path gives them;
-    None when only that path can tell."""
+    None when only that path can tell. Given the tree in a one-item list, the pass takes it out and lets it
+    go before it parses the new text, so a large file's two stdlib trees never live at once."""
     try:
-        one = _OnePass(path, source, tree, first_party)
+        one = _OnePass(path, source, tree.pop() if isinstance(tree, list) else tree, first_party)
+        del tree
         return one.run(rules), one.notes
     except Undecided:
         return None
@@ -196,7 +199,6 @@ class _OnePass:
         self.consumed: set[int] = set()  #: ids of the Names whose usage a rule rewrote
         self.dropped: set[tuple[str, str]] = set()  #: import aliases a rule took out of the file
         self.plans: list[_Rule] = []
-        self.parsed: tuple[str, ast.Module] = ("", tree)  #: the last text parsed, and its tree
 
     @property
     def notes(self) -> list[Note]:
@@ -235,7 +237,12 @@ class _OnePass:
         new = self.splice()
         if new == self.source:
             return new
-        return self.check(self.place(new))
+        before, cut = self.before_codes(), self.region_end()
+        del survey, taken, scoped, aliases  # the analysis is done: only what `place` and `check` need stays
+        for plan in self.plans:
+            plan.sites = []
+        self.tree = _NOTHING
+        return self.check(self.place(new, before, cut))
 
     def survey(self, scoped: dict[int, list[Site]], aliases: list[Site]) -> tuple[Survey | None, _Taken | None]:
         """One walk for the usages of every rule whose rewrite changes a binding (None: no rule does)."""
@@ -427,23 +434,33 @@ class _OnePass:
         return b"".join(out).decode("utf-8")
 
     # -- the leading import block, and the check ------------------------------------------------------
-    def place(self, new: str) -> str:
-        """`place_imports` over the leading import region only: the rest of the file is never parsed."""
-        try:
-            tree = ast.parse(new)
-        except SyntaxError as error:
-            raise Undecided("the spliced text does not parse") from error
-        self.parsed = (new, tree)
+    def region_end(self) -> int:
+        """Byte offset just past the original leading import region (0 when the file has none)."""
+        count = _leading_region(self.tree.body, self.data, self.starts)
+        return self.line_end(self.tree.body[count - 1].end_lineno or 0) if count else 0
+
+    def place(self, new: str, before: set[str], cut: int) -> str:
+        """`place_imports` over the leading import region only: only that region is parsed again (by the
+        stdlib parser to find it, by libCST to move its imports)."""
+        if not cut:
+            return new
+        if any(start < cut < end for start, end, _ in self.edits):
+            raise Undecided("a rewrite straddles the end of the leading imports")
+        cut += sum(len(text) - (end - start) for start, end, text in self.edits if end <= cut)  # in the new text
         data = new.encode("utf-8")
-        starts = [0, *(m.end() for m in re.finditer(rb"\n", data))]
-        count = _leading_region(tree.body, data, starts)
+        try:
+            head = ast.parse(data[:cut])
+        except SyntaxError as error:
+            raise Undecided("the leading imports do not parse after the rewrite") from error
+        starts = [0, *(m.end() for m in re.finditer(rb"\n", data[:cut]))]
+        count = _leading_region(head.body, data, starts)
         if not count:
             return new
-        last = tree.body[count - 1].end_lineno or 0
-        cut = starts[last] if last < len(starts) else len(data)
-        head = cst.parse_module(data[:cut].decode("utf-8"))
-        placed = place_imports(head, self.before_codes(), self.first_party)
-        return new if placed is head else placed.code + data[cut:].decode("utf-8")
+        last = head.body[count - 1].end_lineno or 0
+        cut = starts[last] if last < len(starts) else cut
+        region = cst.parse_module(data[:cut].decode("utf-8"))
+        placed = place_imports(region, before, self.first_party)
+        return new if placed is region else placed.code + data[cut:].decode("utf-8")
 
     def before_codes(self) -> set[str]:
         """`import_codes` of the original file: the code of each module-level line holding one import."""
@@ -459,7 +476,7 @@ class _OnePass:
         """Every usage written resolves to its new target, by the stdlib reading of the new text."""
         if not self.inserted:
             return new
-        tree = self.parsed[1] if self.parsed[0] is new else ast.parse(new)
+        tree = ast.parse(new)
         aliases = import_aliases(tree, self.package)
         heads = {text.split(".", 1)[0] for text, _ in self.inserted}
         if not Survey(heads).run(tree, aliases):

@@ -139,12 +139,13 @@ def _command(rule: Rule, context: CodemodContext, user_root: str | None) -> Code
     return codemod(context, **dict(rule.args))
 
 
-def _moves_in_one_pass(path: str, source: str, tree: ast.Module | None, rules: Sequence[Rule],
+def _moves_in_one_pass(path: str, source: str, box: list[ast.Module], rules: Sequence[Rule],
                        party: frozenset[str]) -> FileResult | None:
-    """The one-pass result when every rule is a move and that pass can vouch for it; else None."""
-    if tree is None or not all(isinstance(rule, MoveRule) for rule in rules):
+    """The one-pass result when every rule is a move and that pass can vouch for it; else None. The
+    stdlib tree comes in a one-item list the pass empties (see `move_in_one_pass`)."""
+    if not box or not all(isinstance(rule, MoveRule) for rule in rules):
         return None
-    done = move_in_one_pass(path, source, tree, rules, party)  # type: ignore[arg-type]
+    done = move_in_one_pass(path, source, box, rules, party)  # type: ignore[arg-type]
     if done is None:
         return None
     new_source, notes = done
@@ -173,7 +174,9 @@ def transform_source(
         return result(Outcome.UNCHANGED)
     own = (package_of(path) or "").split(".", 1)[0]
     party = frozenset({*first_party, *([own] if own else [])})
-    done = _moves_in_one_pass(path, source, tree, concerned, party) if one_pass else None
+    box = [tree] if tree is not None else []
+    del tree  # the one pass lets the stdlib tree go before it parses the new text
+    done = _moves_in_one_pass(path, source, box, concerned, party) if one_pass else None
     if done is not None:
         return done
     try:
