@@ -69,6 +69,17 @@ HARD_SHAPES = [
     "import pkg.ee.Engine\npkg.ee.Engine.run()\n",
     "from pkg.ee import Engine\r\nEngine()\r\n",
     "from pkg.ee import Engine\rEngine()\r",
+    # a function's or a comprehension's own binding shadows the import there, and only there
+    "from pkg.ee import Engine\ndef f(x):\n    Engine = x\n    return Engine\ndef g():\n    return Engine()\n",
+    "from pkg.ee import Engine\ndef f():\n    for Engine in range(3):\n        pass\n    return Engine\nEngine()\n",
+    "from pkg.ee import Engine\ndef f(e=Engine):\n    def g(Engine):\n        return Engine\n    return Engine, g\n",
+    "from pkg.ee import Engine\nx = [Engine for Engine in Engine.all()]\n",  # the first iterable reads the import
+    "from pkg.ee import Engine\ny = {Engine: 1 for Engine in z}\nw = [e for e in Engine]\n",
+    "from pkg.ee import Engine\ndef f():\n    class C:\n        Engine = 1\n    return Engine\n",
+    "from pkg.ee import Engine\ndef f():\n    return [(Engine := 1) for _ in range(2)]\nEngine()\n",
+    "from pkg.ee import Engine\ndef f():\n    try:\n        pass\n    except E as Engine:\n        pass\n    return Engine\n",
+    "from pkg.ee import Engine\nprint(f\"\"\"{\nEngine}\"\"\")\nprint(f'{Engine.x}')\n",
+    "from pkg.ee import Engine\nx = d['Engine'], d['an Engine'], d['Engine.x']\n",
 ]
 
 
@@ -76,6 +87,11 @@ HARD_SHAPES = [
 def test_hard_shapes_agree_with_scope_analysis(source: str) -> None:
     for names in ([NAME], [NAME, "pkg.ee"], ["pkg"]):
         assert find_references("t.py", source, names) == scope_references("t.py", source, names)
+
+
+def test_the_fast_path_reads_shadowing_functions_and_comprehensions_itself() -> None:
+    local = "from pkg.ee import Engine\ndef f(Engine):\n    return Engine\nx = [Engine for Engine in y]\nEngine()\n"
+    assert sorted(quick_references(local, [NAME]) or []) == [(1, NAME), (5, NAME)]
 
 
 def test_the_fast_path_decides_the_plain_shapes_itself() -> None:
