@@ -32,7 +32,14 @@ from bot.engine.codemods.move import MoveNameCommand
 from bot.engine.codemods.names import clashes
 from bot.engine.codemods.sections import place_imports
 from bot.engine.codemods.statements import ImportStatementRewriter, top_level_imports
-from bot.engine.codemods.usages import Site, Survey, Usage, import_aliases, sites_concerning
+from bot.engine.codemods.usages import (
+    Site,
+    Survey,
+    Usage,
+    import_aliases,
+    import_statements,
+    sites_concerning,
+)
 from bot.engine.results import FindingKind
 
 log = logging.getLogger(__name__)
@@ -139,9 +146,8 @@ class _Taken:
         return name in self.sure
 
     def clashes(self, name: str) -> bool:
-        if self._has(name):
-            return True
-        return bool(self.sure and "*" in self.sure) and clashes(name, frozenset({"*"}))
+        """`names.clashes`: taken, or possibly bound by a star import."""
+        return self._has(name) or (self.star and self._has("*") and clashes(name, frozenset({"*"})))
 
     def fresh(self, base: str) -> str:
         candidate, n = base, 1
@@ -372,7 +378,7 @@ class _OnePass:
     # -- import statements --------------------------------------------------------------------------
     def snippets(self) -> dict[int, _Snippet]:
         """Every import statement a rule concerns, parsed alone, by id of its stdlib node."""
-        in_try = _imports_in_try(self.tree)
+        in_try = {id(stmt) for stmt, inside in import_statements(self.tree) if inside}
         snippets: dict[int, _Snippet] = {}
         for plan in self.plans:
             for site in plan.sites:
@@ -524,25 +530,3 @@ def _leading_region(body: list[ast.stmt], data: bytes, starts: list[int]) -> int
             continue
         break
     return count
-
-
-def _imports_in_try(tree: ast.Module) -> set[int]:
-    """ids of the import statements anywhere inside a `try` (body, handlers, else, finally)."""
-    found: set[int] = set()
-
-    def walk(body: list[ast.stmt], inside: bool) -> None:
-        for stmt in body:
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                if inside:
-                    found.add(id(stmt))
-                continue
-            nested = inside or isinstance(stmt, (ast.Try, ast.TryStar))
-            for name in ("body", "orelse", "finalbody"):
-                walk(getattr(stmt, name, []) or [], nested)
-            for handler in getattr(stmt, "handlers", []) or []:
-                walk(handler.body, nested)
-            for case in getattr(stmt, "cases", []) or []:
-                walk(case.body, nested)
-
-    walk(tree.body, False)
-    return found

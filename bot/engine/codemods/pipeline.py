@@ -19,6 +19,7 @@ from bot.engine.codemods.move import MoveNameCommand
 from bot.engine.codemods.one_pass import move_in_one_pass
 from bot.engine.codemods.rename import RenameMethodCommand
 from bot.engine.codemods.sections import import_codes, place_imports
+from bot.engine.codemods.usages import import_statements
 from bot.engine.codemods.user import load_codemod
 from bot.engine.results import FileResult, Finding, FindingKind, Outcome
 
@@ -52,26 +53,17 @@ def needles(rules: Sequence[Rule]) -> tuple[str, ...]:
 
 
 def _imported_paths(tree: ast.Module, package: str | None = None) -> set[str]:
-    """Dotted paths bound by imports anywhere in the file (relative ones resolved against `package`), from a
-    walk of the statements only (imports are never inside expressions)."""
+    """Dotted paths bound by imports anywhere in the file (relative ones resolved against `package`)."""
     paths: set[str] = set()
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
+    for node, _ in import_statements(tree):
         if isinstance(node, ast.Import):
             paths.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
+        else:
             module = absolute_module(node.level, node.module, package) if node.level else node.module
             if module:
                 paths.add(module)
                 paths.update(f"{module}.{alias.name}" for alias in node.names)
-        else:
-            for name in _BLOCKS:
-                stack.extend(getattr(node, name, ()))
     return paths
-
-
-_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 class _Words:

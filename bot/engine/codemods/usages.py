@@ -97,6 +97,20 @@ def _collect(body: list[ast.stmt], scope: _Scope | None, out: list[Site], packag
                              scope, out, package)
 
 
+def import_statements(tree: ast.Module) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
+    """Every import statement at any depth, in no particular order, with whether a `try` holds it (in its
+    body, handlers, else or finally). Only statements are walked: imports are never inside expressions."""
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+    while stack:
+        node, in_try = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node, in_try
+            continue
+        inside = in_try or isinstance(node, (ast.Try, ast.TryStar))
+        for name in _COMPOUND_FIELDS:
+            stack.extend((child, inside) for child in getattr(node, name, ()))
+
+
 def sites_concerning(aliases: list[Site], old: str) -> list[Site]:
     """The aliases concerning `old`, with their relation, exactly as `bindings.sites_in` decides it."""
     out = []
